@@ -1,0 +1,1 @@
+"""searchapp: full-text search of FRUS diplomatic telegrams, telegraphese included."""

@@ -1,0 +1,152 @@
+"""The analyzer: words of a paragraph → indexed terms, with abbreviations expanded.
+
+Third step of the pipeline (after corpus and abbreviations). One analyzer object,
+pickled into the index with the schema (so its class must stay at this import path).
+
+Index mode, for ``Sov Govt shld`` (positions on the left)::
+
+    0 sov  soviet          the original key and, at the same position, the expansion
+    1 govt government
+    2 shld should
+
+A joined or one-word form with a longer expansion spreads over the next positions and
+shifts the words after it (``NK negotiators`` → ``nk``+``north`` at 0, ``korean`` at 1,
+``negotiators`` at 2), so phrase queries agree both ways: ``"North Korean negotiators"``
+finds ``NK negotiators`` and ``"NK negotiators"`` finds ``North Korean negotiators``.
+Expansion terms carry the character span of the words really in the text, so the
+highlighter marks ``shld`` for the query ``should``.
+
+Query mode yields the words as typed (case kept): the query rewriter in ``search``
+applies the case rules and replaces abbreviations there, because one abbreviation may
+have several expansions (an OR that a token stream cannot express).
+
+No stop words and no minimum length: ``US``, ``May``, ``not``, ``will`` and ``A`` count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from whoosh.analysis import Analyzer, Token
+
+from .abbreviations import Abbreviation, AbbreviationTable
+from .tokens import iter_words, key
+
+INDEX_MODES = frozenset({"both"})
+
+
+class Term(NamedTuple):
+    """One indexed term with where it comes from in the text."""
+
+    text: str
+    pos: int
+    start: int
+    end: int
+    #: the dictionary entry this word belongs to (also display-only ones), else None
+    entry: Abbreviation | None = None
+    #: True for a term added by an expansion (not a word as written)
+    expanded: bool = False
+
+
+def analyze(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator[Term]:
+    """The index-mode terms of ``text``, in order of position."""
+    spans = list(iter_words(text))
+    surfaces = [w for _, _, w in spans]
+    pos = start_pos
+    i = 0
+    n_words = len(spans)
+    has_first = table.has_first
+    while i < n_words:
+        start, end, surface = spans[i]
+        word_key = key(surface)
+        found = table.match(surfaces, i) if has_first(word_key) else None
+        if found is None:
+            yield Term(word_key, pos, start, end)
+            pos += 1
+            i += 1
+            continue
+        k, entry = found
+        emitted: set[tuple[int, str]] = set()
+        for j in range(k):
+            s, e, w = spans[i + j]
+            emitted.add((pos + j, key(w)))
+            yield Term(key(w), pos + j, s, e, entry)
+        width = k
+        if entry.match in INDEX_MODES:
+            whole = (spans[i][0], spans[i + k - 1][1])
+            for alternative in entry.expansion_keys:
+                m = len(alternative)
+                width = max(width, m)
+                for j, word in enumerate(alternative):
+                    if (pos + j, word) in emitted:
+                        continue
+                    emitted.add((pos + j, word))
+                    s, e = (spans[i + j][0], spans[i + j][1]) if m == k else whole
+                    yield Term(word, pos + j, s, e, entry, expanded=True)
+        pos += width
+        i += k
+
+
+class TelegramAnalyzer(Analyzer):
+    """Whoosh analyzer for telegram text; see the module docstring."""
+
+    def __init__(self, table: AbbreviationTable):
+        self.table = table
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TelegramAnalyzer) and self.table == other.table
+
+    def __repr__(self) -> str:
+        return f"TelegramAnalyzer(<{len(self.table)} abbreviations {self.table.digest()}>)"
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.boost = 1.0
+        t.stopped = False
+        if not tokenize:
+            t.original = t.text = value if mode == "query" else key(value)
+            t.pos, t.startchar, t.endchar = start_pos, start_char, start_char + len(value)
+            yield t
+            return
+        if mode == "query":
+            for pos, (start, end, surface) in enumerate(iter_words(value), start=start_pos):
+                t.original = t.text = surface
+                t.pos, t.startchar, t.endchar = pos, start_char + start, start_char + end
+                yield t
+            return
+        table = getattr(value, "table", None) or self.table
+        for term in analyze(value, table, start_pos):
+            t.text = term.text
+            if keeporiginal:
+                t.original = value[term.start:term.end]
+            t.pos = term.pos
+            t.startchar, t.endchar = start_char + term.start, start_char + term.end
+            yield t
+
+
+class VolumeText(str):
+    """Paragraph text that carries the abbreviation table of its volume (TEI lists).
+
+    Whoosh hands the field value to the analyzer unchanged, so a document-specific
+    table travels with the text instead of living in global state.
+    """
+
+    table: AbbreviationTable | None = None
+
+    def __new__(cls, text: str, table: AbbreviationTable | None) -> VolumeText:
+        obj = super().__new__(cls, text)
+        obj.table = table
+        return obj

@@ -1,0 +1,61 @@
+"""The one Whoosh schema: one index document per paragraph.
+
+Each paragraph carries its document's fields (title, date, file number, ...) so that a
+hit renders without reading any file. ``text`` is stored verbatim (the source text) and
+indexed from a masked copy in which page and footnote markers are blanked out, so that
+``[Page 972]`` is never a word and ``fit.2`` indexes as ``fit``.
+
+Bump :data:`SCHEMA_VERSION` whenever fields or analysis change: an index stamped with
+another version is rebuilt.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from .abbreviations import AbbreviationTable
+from .analysis import TelegramAnalyzer
+
+SCHEMA_VERSION = 1
+
+#: BM25F weights: a word in the title says less about a paragraph than one in its text
+FIELD_WEIGHTS = {"text": 1.0, "title": 0.4}
+
+#: fields a user may name in a query (``title:korea``), with the index field they map to
+QUERY_FIELDS = {
+    "title": "title",
+    "sender": "sender",
+    "from": "sender",
+    "recipient": "recipient",
+    "to": "recipient",
+    "kind": "kind",
+    "doc": "doc_id",
+    "classification": "classification",
+    "type": "doc_type",
+    "volume": "volume",
+    "file": "file_number",
+}
+
+
+def make_schema(table: AbbreviationTable) -> Schema:
+    analyzer = TelegramAnalyzer(table)
+    return Schema(
+        para_id=ID(stored=True, unique=True),
+        doc_id=ID(stored=True, sortable=True),
+        n=NUMERIC(int, stored=True, sortable=True),
+        kind=ID(stored=True),
+        text=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        sender=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        recipient=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        classification=KEYWORD(stored=True, lowercase=True, commas=False, scorable=False),
+        doc_type=KEYWORD(stored=True, lowercase=True, commas=True, scorable=False),
+        file_number=ID(stored=True),
+        volume=ID(stored=True, sortable=True),
+        # yyyymmdd, 0 when the date is unknown: for sorting and date ranges
+        date=NUMERIC(int, bits=32, stored=False, sortable=True, signed=False),
+        date_iso=STORED,
+        pages=STORED,
+        markers=STORED,
+        label=STORED,
+    )
