@@ -233,5 +233,26 @@ def abbreviations(ctx: click.Context, as_json: bool, abbreviations: str | None) 
     click.echo(f"{len(entries)} entries, digest {table.digest()}")
 
 
+@main.command()
+@click.option("--host", default=None, help="Address to listen on [env SEARCHAPP_HOST; default 127.0.0.1].")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="Port [env SEARCHAPP_PORT; default 8000].")
+@click.option("--corpus", type=click.Path(path_type=Path), default=None, help="Corpus folder [env SEARCHAPP_CORPUS; default seeds/].")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None, help="Index folder [env SEARCHAPP_INDEX; default index/].")
+@click.option("--abbreviations", type=click.Path(exists=True, dir_okay=False), default=None, help="TSV of your own abbreviations.")
+def serve(host, port, corpus, index_dir, abbreviations) -> None:
+    """Serve the web app (waitress); builds the index first if it is missing or stale."""
+    from .server import run_server
+
+    corpus = corpus or Path(config.setting("corpus"))
+    index_dir = index_dir or Path(config.setting("index"))
+    table = _table(abbreviations)
+    host = host or config.setting("host")
+    port = port or int(config.setting("port"))
+    try:
+        run_server(corpus=corpus, index_dir=index_dir, table=table, host=host, port=port, echo=click.echo)
+    except (CorpusError, SearchappIndexError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -347,7 +347,8 @@ def parse_document(doc_id: str, raw: str) -> Document:
         paragraphs.append(Paragraph(n=len(paragraphs) + 1, kind=kind, text=block, pages=pages, markers=tuple(markers)))
 
     for number, note in footnotes:
-        markers = [Marker(m.start(), m.end(), "page", m["page"]) for m in _PAGE_RE.finditer(note)]
+        markers = [Marker(0, len(number), "label", number)]
+        markers += [Marker(m.start(), m.end(), "page", m["page"]) for m in _PAGE_RE.finditer(note)]
         start_page = footnote_page.get(number, current)
         pages, _ = _pages_of(markers, start_page)
         paragraphs.append(

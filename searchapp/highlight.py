@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from .abbreviations import Abbreviation, AbbreviationTable
+from .abbreviations import COMMON_WORDS, Abbreviation, AbbreviationTable
 from .analysis import Term, analyze
 from .models import AbbreviationUse, Marker
+from .tokens import key
 
 SNIPPET_CHARS = 280
 CONTEXT_BEFORE = 60
@@ -76,7 +77,11 @@ def _abbreviation_spans(terms: Sequence[Term]) -> list[tuple[int, int, Abbreviat
 
     def flush() -> None:
         if run:
-            spans.append((run[0].start, run[-1].end, run[0].entry))
+            entry = run[0].entry
+            # a display-only entry that is also a common word (A, am, en) is left alone:
+            # without context a tooltip "airgram" on the article would mislead
+            if not (entry.match == "display" and key(entry.form) in COMMON_WORDS):
+                spans.append((run[0].start, run[-1].end, entry))
             run.clear()
 
     for term in terms:
@@ -220,7 +225,12 @@ def render(
             in_mark = want_mark
         marker = marker_at.get(a)
         if marker is not None and marker.end == b:
-            if marker.kind == "page":
+            if marker.kind == "label":
+                if footnote_href is not None:
+                    out.append(f'<a class="fnlabel" href="#fnref{escape(marker.value)}" title="back to the text">{escape(text[a:b])}</a>')
+                else:
+                    out.append(str(escape(text[a:b])))
+            elif marker.kind == "page":
                 out.append(f'<span class="page" data-page="{escape(marker.value)}">{escape(text[a:b])}</span>')
             elif footnote_href is not None:
                 href = escape(footnote_href(marker.value))

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-MarkerKind = Literal["page", "footnote"]
+MarkerKind = Literal["page", "footnote", "label"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,9 @@ class Marker:
 
     ``page``: a page marker such as ``[Page 972]`` (``value`` is ``"972"``).
     ``footnote``: a footnote reference glued to a word, such as the ``2`` of ``fit.2``
-    (``value`` is ``"2"``). ``start``/``end`` are character offsets into the text.
+    (``value`` is ``"2"``). ``label``: the number that opens a footnote (``5`` of
+    ``5. The Department sent...``). Markers are shown, never indexed as words.
+    ``start``/``end`` are character offsets into the text.
     """
 
     start: int

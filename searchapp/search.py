@@ -530,7 +530,7 @@ class SearchIndex:
             sender=fields.get("sender"),
             recipient=fields.get("recipient"),
             volume=fields.get("volume"),
-            score=round(float(score), 4) if score is not None else 0.0,
+            score=round(float(score), 4) if isinstance(score, (int, float)) else 0.0,
             text=fields["text"],
             snippet=str(snippet(annotated)),
             abbreviations=annotated.abbreviations,
