@@ -83,20 +83,24 @@ def main() -> None:
 @click.option("--corpus", type=click.Path(path_type=Path), default=None, help="Corpus folder [env SEARCHAPP_CORPUS; default seeds/].")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None, help="Index folder [env SEARCHAPP_INDEX; default index/].")
 @click.option("--abbreviations", type=click.Path(exists=True, dir_okay=False), default=None, help="TSV of your own abbreviations.")
+@click.option("--full", is_flag=True, help="Re-index every file, not only the files changed since the last build.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
-def build(corpus: Path | None, index_dir: Path | None, abbreviations: str | None, as_json: bool) -> None:
-    """Index every document of the corpus folder (one index document per paragraph)."""
+def build(corpus: Path | None, index_dir: Path | None, abbreviations: str | None, full: bool, as_json: bool) -> None:
+    """Index the documents of the corpus folder (one index document per paragraph).
+
+    Only files added, changed or removed since the last build are re-indexed, unless
+    --full is given or the dictionary or schema changed."""
     corpus = corpus or Path(config.setting("corpus"))
     index_dir = index_dir or Path(config.setting("index"))
     table = _table(abbreviations)
-    report = run_build(corpus, index_dir, table, quiet=as_json)
+    report = run_build(corpus, index_dir, table, quiet=as_json, full=full)
     if as_json:
         click.echo(json.dumps(report.to_dict(), default=str))
     else:
         print_report(report)
 
 
-def run_build(corpus: Path, index_dir: Path, table: AbbreviationTable, quiet: bool = False) -> BuildReport:
+def run_build(corpus: Path, index_dir: Path, table: AbbreviationTable, quiet: bool = False, full: bool = False) -> BuildReport:
     """Build with a progress bar on a terminal; library errors become ClickException."""
     show = not quiet and sys.stderr.isatty()
     bar = click.progressbar(length=1, label="Indexing", file=sys.stderr) if show else None
@@ -112,17 +116,26 @@ def run_build(corpus: Path, index_dir: Path, table: AbbreviationTable, quiet: bo
     try:
         if bar is not None:
             with bar:
-                return build_index(corpus, index_dir, table, progress)
-        return build_index(corpus, index_dir, table, progress)
+                return build_index(corpus, index_dir, table, progress, full=full)
+        return build_index(corpus, index_dir, table, progress, full=full)
     except (CorpusError, SearchappIndexError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
 def print_report(report: BuildReport) -> None:
-    click.echo(
-        f"Indexed {report.documents} documents, {report.paragraphs} paragraphs "
-        f"from {report.files} files in {report.seconds:.1f} s into {report.index_dir}/ ({report.generation})."
-    )
+    if report.mode == "up-to-date":
+        click.echo(f"The index at {report.index_dir}/ is up to date ({report.documents} documents, {report.paragraphs} paragraphs).")
+    elif report.mode == "incremental":
+        click.echo(
+            f"Updated {report.index_dir}/ ({report.generation}): {report.changed_files} files added or changed, "
+            f"{report.removed_files} removed, in {report.seconds:.1f} s; now {report.documents} documents, "
+            f"{report.paragraphs} paragraphs."
+        )
+    else:
+        click.echo(
+            f"Indexed {report.documents} documents, {report.paragraphs} paragraphs "
+            f"from {report.files} files in {report.seconds:.1f} s into {report.index_dir}/ ({report.generation})."
+        )
     if report.skipped:
         click.echo(f"Skipped {len(report.skipped)} files:")
         for item in report.skipped:
@@ -252,6 +265,18 @@ def serve(host, port, corpus, index_dir, abbreviations) -> None:
         run_server(corpus=corpus, index_dir=index_dir, table=table, host=host, port=port, echo=click.echo)
     except (CorpusError, SearchappIndexError) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.option("--paragraphs", default=10000, show_default=True, type=click.IntRange(100), help="Size of the generated corpus.")
+@click.option("--queries", default=200, show_default=True, type=click.IntRange(8), help="Number of timed queries per engine.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=None, help="Where to write corpus and indexes (default: a temporary folder).")
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object on the last line.")
+def bench(paragraphs: int, queries: int, workdir: Path | None, as_json: bool) -> None:
+    """Measure build rate and query latency side by side with plain Whoosh."""
+    from .bench import run_bench
+
+    run_bench(paragraphs=paragraphs, queries=queries, workdir=workdir, as_json=as_json, echo=click.echo)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -422,39 +422,54 @@ def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
         yield path
 
 
-def scan_corpus(corpus_dir: Path) -> Iterator[Document | SkippedFile]:
-    """Yield every document of the folder, and a :class:`SkippedFile` for each file that
-    could not be indexed, with its reason. ``*.txt`` files are telegram pages, ``*.xml``
-    files FRUS TEI volumes (one document per ``<div type="document">``)."""
+def file_signature(path: Path) -> tuple[int, int]:
+    """(size, mtime in ns): what tells a build that a file changed."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def scan_corpus(
+    corpus_dir: Path,
+    only: set[str] | None = None,
+    seen: dict[str, str] | None = None,
+) -> Iterator[tuple[str, Document | SkippedFile]]:
+    """Yield (file path relative to the folder, document) for every document of the
+    folder, and (path, :class:`SkippedFile`) for each file that could not be indexed,
+    with its reason. ``*.txt`` files are telegram pages, ``*.xml`` files FRUS TEI volumes
+    (one document per ``<div type="document">``). ``only`` limits the scan to some files;
+    ``seen`` maps document ids already taken to their file."""
     root = corpus_dir.resolve()
-    seen: dict[str, str] = {}
+    seen = {} if seen is None else seen
     for path in iter_corpus_files(corpus_dir):
         rel = str(path.relative_to(corpus_dir))
+        if only is not None and rel not in only:
+            continue
         suffix = path.suffix.lower()
         if suffix not in (".txt", ".xml"):
-            yield SkippedFile(rel, f"not a .txt or .xml file ({path.suffix or 'no extension'})")
+            yield rel, SkippedFile(rel, f"not a .txt or .xml file ({path.suffix or 'no extension'})")
             continue
         reason = _skip_reason(path, root)
         if reason:
-            yield SkippedFile(rel, reason)
+            yield rel, SkippedFile(rel, reason)
             continue
         if suffix == ".xml":
-            yield from _scan_tei(path, rel, seen)
+            for item in _scan_tei(path, rel, seen):
+                yield rel, item
             continue
         doc_id = doc_id_for(path)
         if doc_id in seen:
-            yield SkippedFile(rel, f"document id {doc_id!r} already used by {seen[doc_id]}")
+            yield rel, SkippedFile(rel, f"document id {doc_id!r} already used by {seen[doc_id]}")
             continue
         raw = path.read_bytes()
         if _looks_binary(raw):
-            yield SkippedFile(rel, "binary file (control bytes), not text")
+            yield rel, SkippedFile(rel, "binary file (control bytes), not text")
             continue
         text = raw.decode("utf-8", errors="replace").replace("\x00", "")
         if not text.strip():
-            yield SkippedFile(rel, "no text")
+            yield rel, SkippedFile(rel, "no text")
             continue
         seen[doc_id] = rel
-        yield parse_document(doc_id, text)
+        yield rel, parse_document(doc_id, text)
 
 
 def _scan_tei(path: Path, rel: str, seen: dict[str, str]) -> Iterator[Document | SkippedFile]:
@@ -474,7 +489,7 @@ def _scan_tei(path: Path, rel: str, seen: dict[str, str]) -> Iterator[Document |
 def read_corpus(corpus_dir: Path) -> CorpusScan:
     """All documents of a corpus folder, and the files skipped with their reasons."""
     scan = CorpusScan()
-    for item in scan_corpus(corpus_dir):
+    for _, item in scan_corpus(corpus_dir):
         if isinstance(item, SkippedFile):
             scan.skipped.append(item)
         else:

@@ -34,7 +34,7 @@ from whoosh.query import Term
 
 from .abbreviations import AbbreviationTable
 from .analysis import VolumeText
-from .corpus import SkippedFile, iter_corpus_files, scan_corpus
+from .corpus import SkippedFile, file_signature, iter_corpus_files, scan_corpus
 from .models import Document, Paragraph
 from .schema import SCHEMA_VERSION, make_schema
 
@@ -70,6 +70,10 @@ class BuildReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     seconds: float = 0.0
     abbreviations_digest: str = ""
+    #: "full", "incremental" (only changed files re-indexed) or "up-to-date" (nothing to do)
+    mode: str = "full"
+    changed_files: int = 0
+    removed_files: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -263,41 +267,112 @@ def _verify(generation: Path, expected_paragraphs: int, probe_id: str | None) ->
         ix.close()
 
 
+def _fingerprints(corpus_dir: Path) -> dict[str, tuple[int, int]]:
+    prints = {}
+    for path in iter_corpus_files(corpus_dir):
+        try:
+            prints[str(path.relative_to(corpus_dir))] = file_signature(path)
+        except OSError:
+            prints[str(path.relative_to(corpus_dir))] = (-1, -1)
+    return prints
+
+
+def _previous_meta(index_root: Path, table: AbbreviationTable, corpus_dir: Path) -> dict | None:
+    """The metadata of the served generation, if an incremental update can start from it."""
+    try:
+        generation = current_generation(index_root)
+        meta = json.loads((generation / META_FILE).read_text(encoding="utf-8"))
+    except (SearchappIndexError, OSError, ValueError):
+        return None
+    if (
+        meta.get("schema_version") != SCHEMA_VERSION
+        or meta.get("abbreviations_digest") != table.digest()
+        or meta.get("corpus") != str(corpus_dir.resolve())
+        or "files" not in meta
+    ):
+        return None
+    meta["_generation"] = generation
+    return meta
+
+
 def build_index(
     corpus_dir: Path,
     index_root: Path,
     table: AbbreviationTable | None = None,
     progress: ProgressFn | None = None,
+    full: bool = False,
 ) -> BuildReport:
-    """Index every document of ``corpus_dir`` into a new generation under ``index_root``
-    and make it the served one. ``progress(files_done, files_total)`` is called as files
-    are read."""
+    """Bring the index under ``index_root`` up to date with ``corpus_dir`` and serve it.
+
+    When the served generation was built from the same folder with the same dictionary
+    and schema, only the files added, changed or removed since are re-indexed (into a
+    hard-linked copy of it, so the served files are never touched); otherwise, or with
+    ``full``, every file is indexed into a fresh generation. ``progress(done, total)``
+    is called as files are read.
+    """
     table = table or AbbreviationTable.builtin()
     started = time.perf_counter()
-    files_total = sum(1 for _ in iter_corpus_files(corpus_dir))
     with build_lock(index_root):
         for stale in index_root.glob("gen-*.tmp"):
             shutil.rmtree(stale, ignore_errors=True)
+        prints = _fingerprints(corpus_dir)
+        previous = None if full else _previous_meta(index_root, table, corpus_dir)
         name = f"gen-{dt.datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        tmp = index_root / f"{name}.tmp"
-        tmp.mkdir(parents=True)
         report = BuildReport(index_dir=str(index_root), generation=name, abbreviations_digest=table.digest())
-        ix = whoosh_index.create_in(str(tmp), make_schema(table))
+        report.files = len(prints)
+        files_meta: dict[str, dict] = {}
+        only: set[str] | None = None
+        seen: dict[str, str] = {}
+        remove_ids: set[str] = set()
+        if previous is not None:
+            old_files: dict[str, dict] = previous["files"]
+            only = {rel for rel, sig in prints.items() if rel not in old_files or tuple(old_files[rel]["sig"]) != sig}
+            removed = set(old_files) - set(prints)
+            for rel, entry in old_files.items():
+                if rel in only or rel in removed:
+                    remove_ids.update(entry["docs"])
+                else:
+                    files_meta[rel] = entry
+                    seen.update({doc_id: rel for doc_id in entry["docs"]})
+                    if entry.get("skipped"):
+                        report.skipped.append(SkippedFile(rel, entry["skipped"]))
+            report.mode = "incremental"
+            report.changed_files = len(only)
+            report.removed_files = len(removed)
+            if not only and not removed:
+                report.mode = "up-to-date"
+                report.generation = previous["_generation"].name
+                report.documents, report.paragraphs = previous["documents"], previous["paragraphs"]
+                report.seconds = round(time.perf_counter() - started, 3)
+                return report
+        tmp = index_root / f"{name}.tmp"
+        if previous is not None:
+            _hardlink_copy(previous["_generation"], tmp)
+            ix = whoosh_index.open_dir(str(tmp))
+        else:
+            tmp.mkdir(parents=True)
+            ix = whoosh_index.create_in(str(tmp), make_schema(table))
         writer = ix.writer(limitmb=WRITER_LIMIT_MB)
         probe_id = None
+        volume_pairs = {tuple(v) for v in (previous or {}).get("volume_abbreviations", [])}
         volume_tables: dict[tuple, AbbreviationTable] = {}
-        sources: set[str] = set()
+        done = 0
         try:
-            for item in scan_corpus(corpus_dir):
+            for doc_id in sorted(remove_ids):
+                writer.delete_by_term("doc_id", doc_id)
+            last_rel = None
+            for rel, item in scan_corpus(corpus_dir, only=only, seen=seen):
+                entry = files_meta.setdefault(rel, {"sig": list(prints.get(rel, (-1, -1))), "docs": []})
                 if isinstance(item, SkippedFile):
                     report.skipped.append(item)
-                    sources.add(item.path.split("#", 1)[0])
+                    entry["skipped"] = item.reason
                 else:
                     doc_table = None
                     if item.extra_abbreviations:
                         cache_key = (item.volume, item.extra_abbreviations)
                         if cache_key not in volume_tables:
                             volume_tables[cache_key] = table.with_extra(item.extra_abbreviations, f"{item.volume} list of abbreviations")
+                            volume_pairs.update((item.volume or "", f, e) for f, e in item.extra_abbreviations)
                         doc_table = volume_tables[cache_key]
                     for paragraph in item.paragraphs:
                         fields = paragraph_fields(item, paragraph, doc_table)
@@ -305,17 +380,24 @@ def build_index(
                         probe_id = probe_id or fields["para_id"]
                         report.paragraphs += 1
                     report.documents += 1
-                    sources.add(item.doc_id)
-                if progress is not None:
-                    progress(min(len(sources), files_total), files_total)
+                    entry["docs"].append(item.doc_id)
+                if rel != last_rel:
+                    done += 1
+                    last_rel = rel
+                    if progress is not None:
+                        progress(done, len(only) if only is not None else report.files)
             writer.commit()
         except BaseException:
             writer.cancel()
             ix.close()
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        if previous is not None:
+            # counts of the whole index, not only of what this update touched
+            with ix.searcher() as searcher:
+                report.paragraphs = searcher.doc_count()
+            report.documents = sum(len(e["docs"]) for e in files_meta.values())
         ix.close()
-        report.files = files_total
         meta = {
             "schema_version": SCHEMA_VERSION,
             "abbreviations_digest": table.digest(),
@@ -323,15 +405,29 @@ def build_index(
             "paragraphs": report.paragraphs,
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "corpus": str(corpus_dir.resolve()),
-            "volume_abbreviations": sorted({(v or "", f, e) for (v, pairs) in volume_tables for f, e in pairs}),
+            "volume_abbreviations": sorted(volume_pairs),
+            "files": files_meta,
         }
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        (tmp / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
         _verify(tmp, report.paragraphs, probe_id)
         _fsync_tree(tmp)
         final = index_root / name
         os.replace(tmp, final)
-        previous = (index_root / CURRENT).resolve().name if (index_root / CURRENT).exists() else None
+        served = (index_root / CURRENT).resolve().name if (index_root / CURRENT).exists() else None
         _switch_current(index_root, final)
-        _remove_old_generations(index_root, keep={name, previous} - {None})
+        _remove_old_generations(index_root, keep={name, served} - {None})
         report.seconds = round(time.perf_counter() - started, 3)
         return report
+
+
+def _hardlink_copy(source: Path, target: Path) -> None:
+    """A copy of a generation whose files are hard links: instant, and safe because
+    Whoosh never rewrites a segment file (it writes new ones and a new table of contents)."""
+    target.mkdir(parents=True)
+    for path in source.iterdir():
+        if path.name == META_FILE or path.name.endswith(".lock"):
+            continue
+        try:
+            os.link(path, target / path.name)
+        except OSError:
+            shutil.copy2(path, target / path.name)

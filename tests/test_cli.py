@@ -134,7 +134,7 @@ def test_rebuild_switches_generation_and_keeps_previous(tmp_path):
     runner = CliRunner()
     gens = []
     for _ in range(3):
-        assert runner.invoke(main, ["build", "--corpus", str(corpus), "--index", str(index)]).exit_code == 0
+        assert runner.invoke(main, ["build", "--full", "--corpus", str(corpus), "--index", str(index)]).exit_code == 0
         gens.append(current_generation(index).name)
     assert len(set(gens)) == 3
     assert sorted(p.name for p in index.glob("gen-*")) == sorted(gens[1:])
