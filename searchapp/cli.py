@@ -246,6 +246,43 @@ def abbreviations(ctx: click.Context, as_json: bool, abbreviations: str | None) 
     click.echo(f"{len(entries)} entries, digest {table.digest()}")
 
 
+@abbreviations.command("suggest")
+@click.option("--corpus", type=click.Path(path_type=Path), default=None, help="Corpus folder [env SEARCHAPP_CORPUS; default seeds/].")
+@click.option("--min-count", default=3, show_default=True, type=click.IntRange(1), help="Least number of occurrences.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1), help="Most suggestions to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the suggestions as JSON.")
+@click.option("--tsv", "as_tsv", is_flag=True, help="Print dictionary lines (match=display) to review and add with --abbreviations.")
+@click.option("--abbreviations", type=click.Path(exists=True, dir_okay=False), default=None, help="TSV of your own abbreviations (known ones are not suggested).")
+def suggest(corpus: Path | None, min_count: int, limit: int, as_json: bool, as_tsv: bool, abbreviations: str | None) -> None:
+    """List words of a corpus that look like abbreviations the dictionary lacks."""
+    from .corpus import read_corpus
+    from .discovery import suggest_abbreviations
+
+    corpus = corpus or Path(config.setting("corpus"))
+    try:
+        scan = read_corpus(corpus)
+    except CorpusError as exc:
+        raise click.ClickException(str(exc)) from exc
+    found = suggest_abbreviations(scan, _table(abbreviations), min_count=min_count, limit=limit)
+    if as_json:
+        click.echo(json.dumps([s.__dict__ for s in found], ensure_ascii=False))
+        return
+    if as_tsv:
+        click.echo("form\texpansion\tkind\tcase\tmatch\tnote")
+        for s in found:
+            case = "exact" if s.kind == "acronym" else "any"
+            note = f"suggested: {s.count} times in {s.documents} documents; guess from {s.guess_source}"
+            click.echo(f"{s.form}\t{s.guess or '?'}\t{s.kind}\t{case}\tdisplay\t{note}")
+        return
+    if not found:
+        click.echo(f"No unknown abbreviations occurring {min_count}+ times in {corpus}/.")
+    for s in found:
+        guess = f"{s.guess} (from the {s.guess_source})" if s.guess else "?"
+        click.echo(f"{s.form:<12} {s.count:>5}× in {s.documents} docs  {s.kind:<11}  guess: {guess}")
+        for example in s.examples:
+            click.echo(f"               … {example} …")
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to listen on [env SEARCHAPP_HOST; default 127.0.0.1].")
 @click.option("--port", default=None, type=click.IntRange(1, 65535), help="Port [env SEARCHAPP_PORT; default 8000].")
