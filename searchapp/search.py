@@ -58,6 +58,7 @@ MIN_PREFIX_CHARS = 2
 PREFIX_SCAN_LIMIT = 20000
 MAX_PAGE_SIZE = 200
 MAX_RESULTS_DEPTH = 1000
+MAX_SNIPPET_SCAN = 20000
 SORTS = ("relevance", "date", "-date")
 ANALYZED_FIELDS = ("text", "title", "sender", "recipient")
 QUERY_MODES = frozenset({"both", "query"})
@@ -511,8 +512,17 @@ class SearchIndex:
         )
 
     def _hit(self, fields: dict, score: float | None, spec: MatchSpec) -> Hit:
+        text = fields["text"]
         markers = tuple(Marker(*m) for m in fields.get("markers") or ())
-        annotated = annotate(fields["text"], markers, self.table_for(fields.get("volume")), spec)
+        if len(text) > MAX_SNIPPET_SCAN:
+            # a huge paragraph: look for the snippet in its beginning only (bounded work)
+            cut = text.rfind(" ", 0, MAX_SNIPPET_SCAN) if " " in text[:MAX_SNIPPET_SCAN] else MAX_SNIPPET_SCAN
+            text = text[:cut]
+            markers = tuple(m for m in markers if m.end <= cut)
+        annotated = annotate(text, markers, self.table_for(fields.get("volume")), spec)
+        html = str(snippet(annotated))
+        if len(text) < len(fields["text"]) and not html.endswith("…"):
+            html += " …"
         date_iso = fields.get("date_iso")
         pages = tuple(fields.get("pages") or ())
         return Hit(
@@ -532,7 +542,7 @@ class SearchIndex:
             volume=fields.get("volume"),
             score=round(float(score), 4) if isinstance(score, (int, float)) else 0.0,
             text=fields["text"],
-            snippet=str(snippet(annotated)),
+            snippet=html,
             abbreviations=annotated.abbreviations,
         )
 
