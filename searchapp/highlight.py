@@ -58,8 +58,22 @@ class Annotated:
             seen.setdefault((self.text[start:end], entry.title), None)
         return tuple(AbbreviationUse(form, expansion) for form, expansion in seen)
 
-    def marked_forms(self) -> list[str]:
-        return [self.text[s:e] for s, e in self.marks]
+    def matched_forms(self) -> list[str]:
+        """The marked forms, an abbreviation as one form (``Sov Govt``) and the other
+        marked words of a mark as one phrase (``Soviet Government``)."""
+        forms: list[str] = []
+        for start, end in self.marks:
+            pos = start
+            for a_start, a_end, _ in self.abbrs:
+                if a_end <= start or a_start >= end:
+                    continue
+                if a_start > pos:
+                    forms.append(self.text[pos:a_start])
+                forms.append(self.text[a_start:a_end])
+                pos = max(pos, a_end)
+            if pos < end:
+                forms.append(self.text[pos:end])
+        return [" ".join(f.split()) for f in forms if f.strip()]
 
 
 def masked(text: str, markers: Sequence[Marker]) -> str:

@@ -72,12 +72,11 @@ class QueryError(SearchappIndexError):
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A parsed and rewritten query, with what it was widened to."""
+    """A parsed and rewritten query, with what to mark in the text."""
 
     text: str
     query: wq.Query
     spec: MatchSpec
-    widened: tuple[str, ...]
     notes: tuple[str, ...]
 
 
@@ -162,7 +161,6 @@ class _Rewriter:
         self.notes: list[str] = []
         self.terms: set[str] = set()
         self.phrases: list[tuple[tuple[str, ...], int]] = []
-        self.widened: dict[str, None] = {}
 
     def alternatives(self, surfaces: list[str]) -> list[list[tuple[str, ...]]]:
         """Per segment of ``surfaces``, the key sequences it may stand for."""
@@ -192,49 +190,20 @@ class _Rewriter:
             self.notes.append("Some abbreviations in a phrase were expanded to their first meaning only.")
         return [tuple(itertools.chain.from_iterable(combo)) for combo in itertools.product(*segments)]
 
-    def _widen(self, keys: tuple[str, ...]) -> None:
-        """Record the abbreviations that a concept also matches, for "also matched"."""
-        for i in range(len(keys)):
-            for j in range(len(keys), i, -1):
-                for entry in self.table.entries_for_expansion(keys[i:j]):
-                    if entry.match == "both" and self._in_index(entry.form):
-                        self.widened.setdefault(entry.form, None)
-
-    def _in_index(self, form: str) -> bool:
-        return all(self.reader.doc_frequency("text", key(w)) > 0 for _, _, w in iter_words(form))
-
-    def _leaf(self, fieldname: str, keys: tuple[str, ...], slop: int, boost: float, widen: bool) -> wq.Query:
+    def _leaf(self, fieldname: str, keys: tuple[str, ...], slop: int, boost: float) -> wq.Query:
         if fieldname == "text":
             if len(keys) == 1:
                 self.terms.add(keys[0])
             else:
                 self.phrases.append((keys, slop))
-            if widen:
-                self._widen(keys)
         if len(keys) == 1:
             return wq.Term(fieldname, keys[0], boost=boost)
         return wq.Phrase(fieldname, list(keys), slop=slop, boost=boost)
 
     def _words_query(self, fieldname: str, surfaces: list[str], slop: int, boost: float) -> wq.Query:
         variants = self._variants(surfaces)
-        typed = tuple(key(w) for w in surfaces)
-        expanded = any(variant != typed for variant in variants)
-        if expanded and fieldname == "text":
-            # the user typed an abbreviation: what it also matched is its full form
-            for form in self._typed_abbreviation(surfaces):
-                self.widened.setdefault(form, None)
-        leaves = [self._leaf(fieldname, v, slop, boost, widen=not expanded) for v in variants]
+        leaves = [self._leaf(fieldname, v, slop, boost) for v in variants]
         return leaves[0] if len(leaves) == 1 else wq.Or(leaves)
-
-    def _typed_abbreviation(self, surfaces: list[str]) -> Iterator[str]:
-        i = 0
-        while i < len(surfaces):
-            found = self.table.match(surfaces, i, QUERY_MODES, relaxed=True)
-            if found:
-                yield found[1].expansion
-                i += found[0]
-            else:
-                i += 1
 
     def _prefix(self, fieldname: str, text: str, boost: float) -> wq.Query:
         prefix = key(text)
@@ -330,10 +299,8 @@ def prepare(text: str, table: AbbreviationTable, schema, reader, multiword: set[
         raise QueryError(" ".join(rewriter.notes) or "Type at least one word to search for.")
     if _count_leaves(rewritten) > MAX_CLAUSES * 4:
         raise QueryError(f"The query expands to too many terms (at most {MAX_CLAUSES * 4}); shorten it.")
-    typed = {key(w) for _, _, w in iter_words(text)}
-    widened = tuple(f for f in rewriter.widened if tuple(key(w) for w in [w for _, _, w in iter_words(f)]) != () and not {key(w) for _, _, w in iter_words(f)} <= typed)
     spec = MatchSpec(frozenset(rewriter.terms), tuple(dict.fromkeys(rewriter.phrases)))
-    return PreparedQuery(text, rewritten, spec, widened, tuple(dict.fromkeys(rewriter.notes)))
+    return PreparedQuery(text, rewritten, spec, tuple(dict.fromkeys(rewriter.notes)))
 
 
 def _only_negative(q: wq.Query) -> bool:
@@ -493,25 +460,32 @@ class SearchIndex:
         )
         total = len(results)
         documents = len(results.groups("docs"))
-        hits = tuple(
-            self._hit(hit.fields(), hit.score, prepared.spec) for hit in results[(page - 1) * page_size:limit]
-        )
+        typed = {key(w) for _, _, w in iter_words(cleaned)}
+        hits: list[Hit] = []
+        also: dict[str, None] = {}
+        for hit in results[(page - 1) * page_size:limit]:
+            found, forms = self._hit(hit.fields(), hit.score, prepared.spec)
+            hits.append(found)
+            for form in forms:
+                if not {key(w) for _, _, w in iter_words(form)} <= typed:
+                    also.setdefault(form, None)
         suggestion = self._suggest(cleaned, searcher) if total < 3 else None
         return SearchResult(
             query=text,
             total=total,
-            hits=hits,
+            hits=tuple(hits),
             page=page,
             page_size=page_size,
             expanded_query=_describe(prepared.query),
-            also_matched=prepared.widened,
+            also_matched=tuple(also),
             suggestion=suggestion,
             documents=documents,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
             message=" ".join(notes + list(prepared.notes)) or None,
         )
 
-    def _hit(self, fields: dict, score: float | None, spec: MatchSpec) -> Hit:
+    def _hit(self, fields: dict, score: float | None, spec: MatchSpec) -> tuple[Hit, list[str]]:
+        """A hit, and the forms its snippet marks."""
         text = fields["text"]
         markers = tuple(Marker(*m) for m in fields.get("markers") or ())
         if len(text) > MAX_SNIPPET_SCAN:
@@ -525,7 +499,7 @@ class SearchIndex:
             html += " …"
         date_iso = fields.get("date_iso")
         pages = tuple(fields.get("pages") or ())
-        return Hit(
+        hit = Hit(
             doc_id=fields["doc_id"],
             para_id=fields["para_id"],
             n=fields["n"],
@@ -545,6 +519,7 @@ class SearchIndex:
             snippet=html,
             abbreviations=annotated.abbreviations,
         )
+        return hit, annotated.matched_forms()
 
     def _suggest(self, text: str, searcher) -> str | None:
         """"Did you mean": each word unknown to the index replaced by its nearest word."""
