@@ -10,7 +10,8 @@ Index mode, for ``Sov Govt shld`` (positions on the left)::
     2 shld should
 
 A joined or one-word form with a longer expansion spreads over the next positions and
-shifts the words after it (``NK negotiators`` → ``nk``+``north`` at 0, ``korean`` at 1,
+shifts the words after it (a shorter alternative expansion is placed at both ends of the
+span) (``NK negotiators`` → ``nk``+``north`` at 0, ``korean`` at 1,
 ``negotiators`` at 2), so phrase queries agree both ways: ``"North Korean negotiators"``
 finds ``NK negotiators`` and ``"NK negotiators"`` finds ``North Korean negotiators``.
 Expansion terms carry the character span of the words really in the text, so the
@@ -68,22 +69,32 @@ def analyze(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator
             continue
         k, entry = found
         emitted: set[tuple[int, str]] = set()
+        group: list[Term] = []
         for j in range(k):
             s, e, w = spans[i + j]
             emitted.add((pos + j, key(w)))
-            yield Term(key(w), pos + j, s, e, entry)
+            group.append(Term(key(w), pos + j, s, e, entry))
         width = k
         if entry.match in INDEX_MODES:
             whole = (spans[i][0], spans[i + k - 1][1])
-            for alternative in entry.expansion_keys:
+            alternatives = entry.expansion_keys
+            width = max(k, *(len(a) for a in alternatives))
+            for alternative in alternatives:
                 m = len(alternative)
-                width = max(width, m)
-                for j, word in enumerate(alternative):
-                    if (pos + j, word) in emitted:
-                        continue
-                    emitted.add((pos + j, word))
-                    s, e = (spans[i + j][0], spans[i + j][1]) if m == k else whole
-                    yield Term(word, pos + j, s, e, entry, expanded=True)
+                # a shorter alternative is placed both at the start and at the end of the
+                # span, so a phrase continues from it in either direction ("Department
+                # telegram 871" and "the Department telegram" both find "Deptel 871")
+                for offset in {0, width - m}:
+                    for j, word in enumerate(alternative):
+                        at = pos + offset + j
+                        if (at, word) in emitted:
+                            continue
+                        emitted.add((at, word))
+                        s, e = (spans[i + j][0], spans[i + j][1]) if m == k else whole
+                        group.append(Term(word, at, s, e, entry, expanded=True))
+        # positions must ascend: Whoosh stores each term's positions in the order given
+        group.sort(key=lambda term: term.pos)
+        yield from group
         pos += width
         i += k
 

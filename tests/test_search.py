@@ -222,3 +222,15 @@ def test_unquoted_multiword_forms_become_phrases(table):
 
 def test_clean_query():
     assert clean_query("  Sov\x00Govt  ") == ("Sov Govt", [])
+
+
+def test_expansions_of_different_lengths_keep_phrases_working(tmp_path):
+    from searchapp.indexer import build_index
+    from searchapp.search import SearchIndex
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "d.txt").write_text("Title\n\nDeptel 871 has been conveyed.\n", encoding="utf-8")
+    build_index(tmp_path / "c", tmp_path / "ix")
+    index = SearchIndex(tmp_path / "ix")
+    for query in ['"Department telegram 871"', '"Department of State telegram 871"', '"Deptel 871"', '"Department telegram"']:
+        assert index.search(query).total == 1, query
