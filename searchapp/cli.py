@@ -65,6 +65,7 @@ def result_to_dict(result: SearchResult) -> dict:
         "suggestion": result.suggestion,
         "message": result.message,
         "elapsed_ms": result.elapsed_ms,
+        "volumes": dict(result.volumes),
         "hits": [hit_to_dict(h) for h in result.hits],
     }
 
@@ -179,10 +180,11 @@ def _print_hit(i: int, hit: Hit) -> None:
 @click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance", show_default=True)
 @click.option("--from", "date_from", default=None, help="Earliest date: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--to", "date_to", default=None, help="Latest date: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--volume", default=None, help="Search within one TEI volume (e.g. frus1951v07p2).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (JSON Lines with --batch).")
 @click.option("--batch", type=click.File("r", encoding="utf-8"), default=None, help="File of queries, one a line ('-' for stdin).")
 @click.option("--abbreviations", type=click.Path(exists=True, dir_okay=False), default=None, help="TSV of your own abbreviations (to check staleness).")
-def search(query, index_dir, limit, page, sort, date_from, date_to, as_json, batch, abbreviations) -> None:
+def search(query, index_dir, limit, page, sort, date_from, date_to, volume, as_json, batch, abbreviations) -> None:
     """Search the index: words are ANDed; "phrases", OR, NOT, (), trailing * work."""
     from .search import QueryError
 
@@ -193,7 +195,7 @@ def search(query, index_dir, limit, page, sort, date_from, date_to, as_json, bat
     failed = False
     for q in queries:
         try:
-            result = searcher.search(q, page=page, page_size=limit, sort=sort, date_from=date_from, date_to=date_to)
+            result = searcher.search(q, page=page, page_size=limit, sort=sort, date_from=date_from, date_to=date_to, volume=volume)
         except QueryError as exc:
             failed = batch is None
             if as_json:

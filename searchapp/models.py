@@ -128,3 +128,5 @@ class SearchResult:
     documents: int = 0
     elapsed_ms: float = 0.0
     message: str | None = None  # a note for the user (query trimmed, syntax error...)
+    #: hits per volume (TEI volumes), most first: the volume facet
+    volumes: tuple[tuple[str, int], ...] = ()

@@ -391,6 +391,10 @@ class SearchIndex:
         state = self._current_state()
         return state[4].get(volume or "", state[3])
 
+    def volume_tables(self) -> dict[str, AbbreviationTable]:
+        """The table of each TEI volume (built-in entries plus the volume's own list)."""
+        return dict(self._current_state()[4])
+
     def stale_reason(self) -> str | None:
         """Why the index no longer matches the configured dictionary or code, if so."""
         table = self.configured_table or AbbreviationTable.builtin()
@@ -456,10 +460,20 @@ class SearchIndex:
             sortedby = [sorting.FieldFacet("date", reverse=sort == "-date"), sorting.FieldFacet("doc_id"), sorting.FieldFacet("n")]
         limit = page * page_size
         results = searcher.search(
-            q, limit=limit, filter=filter_q, sortedby=sortedby, groupedby={"docs": sorting.FieldFacet("doc_id", maptype=sorting.Count)}
+            q,
+            limit=limit,
+            filter=filter_q,
+            sortedby=sortedby,
+            groupedby={
+                "docs": sorting.FieldFacet("doc_id", maptype=sorting.Count),
+                "volumes": sorting.FieldFacet("volume", maptype=sorting.Count),
+            },
         )
         total = len(results)
         documents = len(results.groups("docs"))
+        volumes = tuple(
+            sorted(((v, n) for v, n in results.groups("volumes").items() if v), key=lambda item: (-item[1], item[0]))
+        )
         typed = {key(w) for _, _, w in iter_words(cleaned)}
         hits: list[Hit] = []
         also: dict[str, None] = {}
@@ -482,6 +496,7 @@ class SearchIndex:
             documents=documents,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
             message=" ".join(notes + list(prepared.notes)) or None,
+            volumes=volumes,
         )
 
     def _hit(self, fields: dict, score: float | None, spec: MatchSpec) -> tuple[Hit, list[str]]:
