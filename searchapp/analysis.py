@@ -62,6 +62,8 @@ def analyze(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator
         start, end, surface = spans[i]
         word_key = key(surface)
         found = table.match(surfaces, i) if has_first(word_key) else None
+        if found is not None and found[0] == 1 and surface.islower() and _is_prefix(text, end):
+            found = None  # "re-examine", "co-operate": a prefix, not an abbreviation
         if found is None:
             yield Term(word_key, pos, start, end)
             pos += 1
@@ -97,6 +99,11 @@ def analyze(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator
         yield from group
         pos += width
         i += k
+
+
+def _is_prefix(text: str, end: int) -> bool:
+    """Whether the word ending at ``end`` is glued to the next word by a hyphen."""
+    return end + 1 < len(text) and text[end] in "-‐‑" and text[end + 1].isalpha()
 
 
 class TelegramAnalyzer(Analyzer):

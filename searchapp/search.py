@@ -477,11 +477,13 @@ class SearchIndex:
         typed = {key(w) for _, _, w in iter_words(cleaned)}
         hits: list[Hit] = []
         also: dict[str, None] = {}
+        seen_forms: set[str] = set()
         for hit in results[(page - 1) * page_size:limit]:
             found, forms = self._hit(hit.fields(), hit.score, prepared.spec)
             hits.append(found)
             for form in forms:
-                if not {key(w) for _, _, w in iter_words(form)} <= typed:
+                if not {key(w) for _, _, w in iter_words(form)} <= typed and form.lower() not in seen_forms:
+                    seen_forms.add(form.lower())
                     also.setdefault(form, None)
         suggestion = self._suggest(cleaned, searcher) if total < 3 else None
         return SearchResult(

@@ -234,3 +234,16 @@ def test_expansions_of_different_lengths_keep_phrases_working(tmp_path):
     index = SearchIndex(tmp_path / "ix")
     for query in ['"Department telegram 871"', '"Department of State telegram 871"', '"Deptel 871"', '"Department telegram"']:
         assert index.search(query).total == 1, query
+
+
+@pytest.mark.parametrize(
+    "text,expanded",
+    [
+        ("re Deptel 224", True),
+        ("we re-examine it", False),
+        ("co-operate", False),
+    ],
+)
+def test_hyphenated_prefix_is_not_an_abbreviation(table, text, expanded):
+    terms = [t.text for t in analyze(text, table)]
+    assert ("regarding" in terms or "cooperation" in terms) is expanded
