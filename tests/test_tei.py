@@ -12,7 +12,8 @@ from searchapp.models import Document, Marker, Paragraph
 from searchapp.tei import TeiError, read_tei_volume, read_volume_abbreviations, split_sender_recipient
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tei" / "frus1951mini.xml"
-EXCERPT = Path("/work/shared/fixtures/frus1951v07p2-excerpt.xml")
+# ../shared beside the clone (CI has it; a user's clone may not)
+EXCERPT = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "frus1951v07p2-excerpt.xml"
 
 TERMS = (
     ("Deptel", "Department of State telegram"),
