@@ -110,7 +110,16 @@
     });
   }
 
+  // Abbreviations in snippets: reachable by keyboard, their expansion shown on focus
+  // (CSS shows the title after a focused abbr; hover keeps the native tooltip).
+  function focusableAbbreviations() {
+    Array.prototype.forEach.call(document.querySelectorAll(".snippet abbr[title]"), function (abbr) {
+      abbr.tabIndex = 0;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusableAbbreviations();
     cleanPermalinks();
     matchNavigation();
     expansionToggle();

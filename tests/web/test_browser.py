@@ -95,6 +95,13 @@ def test_search_click_hit_land_on_paragraph(page, base_url):
     assert "Sov Govt" in page.locator(".snippet mark").all_inner_texts()
     shot(page, "01-results")
 
+    # abbreviations in snippets are reachable by keyboard and show their expansion on focus
+    abbr = page.locator('.snippet abbr[title="should"]').first
+    assert abbr.evaluate("el => el.tabIndex") == 0
+    abbr.focus()
+    shown = abbr.evaluate("el => getComputedStyle(el, '::after').content")
+    assert "should" in shown
+
     first = page.locator(f'.hit-title a[href^="/doc/{SEED_ID}"]').first
     href = first.get_attribute("href")
     assert href.startswith(f"/doc/{SEED_ID}?q=") and "#p" in href
