@@ -124,23 +124,8 @@ def run_build(corpus: Path, index_dir: Path, table: AbbreviationTable, quiet: bo
 
 
 def print_report(report: BuildReport) -> None:
-    if report.mode == "up-to-date":
-        click.echo(f"The index at {report.index_dir}/ is up to date ({report.documents} documents, {report.paragraphs} paragraphs).")
-    elif report.mode == "incremental":
-        click.echo(
-            f"Updated {report.index_dir}/ ({report.generation}): {report.changed_files} files added or changed, "
-            f"{report.removed_files} removed, in {report.seconds:.1f} s; now {report.documents} documents, "
-            f"{report.paragraphs} paragraphs."
-        )
-    else:
-        click.echo(
-            f"Indexed {report.documents} documents, {report.paragraphs} paragraphs "
-            f"from {report.files} files in {report.seconds:.1f} s into {report.index_dir}/ ({report.generation})."
-        )
-    if report.skipped:
-        click.echo(f"Skipped {len(report.skipped)} files:")
-        for item in report.skipped:
-            click.echo(f"  {item.path}: {item.reason}")
+    for line in report.summary_lines():
+        click.echo(line)
 
 
 def _open(index_dir: Path | None, abbreviations: str | None):

@@ -78,6 +78,26 @@ class BuildReport:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def summary_lines(self) -> list[str]:
+        """The closing report, for people: what was indexed and every file skipped."""
+        if self.mode == "up-to-date":
+            lines = [f"The index at {self.index_dir}/ is up to date ({self.documents} documents, {self.paragraphs} paragraphs)."]
+        elif self.mode == "incremental":
+            lines = [
+                f"Updated {self.index_dir}/ ({self.generation}): {self.changed_files} files added or changed, "
+                f"{self.removed_files} removed, in {self.seconds:.1f} s; now {self.documents} documents, "
+                f"{self.paragraphs} paragraphs."
+            ]
+        else:
+            lines = [
+                f"Indexed {self.documents} documents, {self.paragraphs} paragraphs from {self.files} files "
+                f"in {self.seconds:.1f} s into {self.index_dir}/ ({self.generation})."
+            ]
+        if self.skipped:
+            lines.append(f"Skipped {len(self.skipped)} files:")
+            lines.extend(f"  {item.path}: {item.reason}" for item in self.skipped)
+        return lines
+
 
 @dataclass(frozen=True)
 class IndexInfo:
@@ -403,7 +423,7 @@ def build_index(
             "abbreviations_digest": table.digest(),
             "documents": report.documents,
             "paragraphs": report.paragraphs,
-            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "corpus": str(corpus_dir.resolve()),
             "volume_abbreviations": sorted(volume_pairs),
             "files": files_meta,

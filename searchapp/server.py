@@ -33,17 +33,6 @@ def index_problem(index_dir: Path, table: AbbreviationTable) -> str | None:
         index.close()
 
 
-def report_lines(report: BuildReport) -> list[str]:
-    lines = [
-        f"Indexed {report.documents} documents, {report.paragraphs} paragraphs from {report.files} files "
-        f"in {report.seconds:.1f} s into {report.index_dir}/ ({report.generation})."
-    ]
-    if report.skipped:
-        lines.append(f"Skipped {len(report.skipped)} files:")
-        lines.extend(f"  {item.path}: {item.reason}" for item in report.skipped)
-    return lines
-
-
 def url_for_host(host: str, port: int) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
     if ":" in shown and not shown.startswith("["):
@@ -56,7 +45,7 @@ def ensure_index(corpus: Path, index_dir: Path, table: AbbreviationTable, echo: 
     problem = index_problem(index_dir, table)
     if problem is None:
         return None
-    echo(f"Building the index from {corpus}/ ({problem}).")
+    echo(f"Building the index from {corpus}/ ({problem.split('; run')[0]}).")
     step = [0]
 
     def progress(done: int, total: int) -> None:
@@ -67,7 +56,7 @@ def ensure_index(corpus: Path, index_dir: Path, table: AbbreviationTable, echo: 
             echo(f"  {done}/{total} files")
 
     report = build_index(corpus, index_dir, table, progress)
-    for line in report_lines(report):
+    for line in report.summary_lines():
         echo(line)
     return report
 

@@ -31,8 +31,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 EVAL_DIR = Path(__file__).parent / "eval"
 CORPUS_DIR = EVAL_DIR / "corpus"
 QUERIES_FILE = EVAL_DIR / "queries.tsv"

@@ -10,7 +10,7 @@ import pytest
 from searchapp.abbreviations import AbbreviationTable
 from searchapp.analysis import analyze
 from searchapp.highlight import MatchSpec, annotate, render, snippet
-from searchapp.search import QueryError, clean_query, quote_multiword_forms, _multiword_keys
+from searchapp.search import QueryError, _multiword_keys, clean_query, quote_multiword_forms
 
 
 def found(searcher, query, **kw):
