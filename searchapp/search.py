@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from array import array
+from collections import Counter
 import re
 import threading
 import time
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh import scoring, sorting
+from whoosh import collectors, scoring, sorting
 from whoosh.qparser import (
     FieldsPlugin,
     GroupPlugin,
@@ -338,6 +340,20 @@ def _date_key(date: dt.date) -> int:
     return date.year * 10000 + date.month * 100 + date.day
 
 
+class _MatchRecorder(collectors.WrappingCollector):
+    """Keeps the docnum of every match, in the same pass as the top-N collection, so
+    that documents and volumes are counted without a facet collector (which would score
+    every match and read two columns for each)."""
+
+    def prepare(self, top_searcher, q, context):
+        collectors.WrappingCollector.prepare(self, top_searcher, q, context)
+        self.matched = array("I")
+
+    def collect(self, sub_docnum):
+        self.matched.append(self.offset + sub_docnum)
+        return self.child.collect(sub_docnum)
+
+
 class SearchIndex:
     """The served index: searches and reads documents; follows rebuilds by itself.
 
@@ -352,6 +368,7 @@ class SearchIndex:
         self._local = threading.local()
         self._state: tuple[str, object, IndexInfo, AbbreviationTable, dict[str, AbbreviationTable], set] | None = None
         self._state_checked = 0.0
+        self._maps: tuple | None = None
         self._load()
 
     # -- generations ---------------------------------------------------------------------
@@ -457,22 +474,20 @@ class SearchIndex:
         filter_q = wq.And(filters) if filters else None
         sortedby = None
         if sort in ("date", "-date"):
-            sortedby = [sorting.FieldFacet("date", reverse=sort == "-date"), sorting.FieldFacet("doc_id"), sorting.FieldFacet("n")]
+            # ties keep index order (document by document, paragraph by paragraph)
+            sortedby = sorting.FieldFacet("date", reverse=sort == "-date")
         limit = page * page_size
-        results = searcher.search(
-            q,
-            limit=limit,
-            filter=filter_q,
-            sortedby=sortedby,
-            groupedby={
-                "docs": sorting.FieldFacet("doc_id", maptype=sorting.Count),
-                "volumes": sorting.FieldFacet("volume", maptype=sorting.Count),
-            },
-        )
-        total = len(results)
-        documents = len(results.groups("docs"))
+        recorder = _MatchRecorder(searcher.collector(limit=limit, sortedby=sortedby))
+        collector = collectors.FilterCollector(recorder, allow=filter_q) if filter_q is not None else recorder
+        searcher.search_with_collector(q, collector)
+        results = collector.results()
+        matched = recorder.matched
+        total = len(matched)
+        doc_of, volume_of, volume_names = self._docnum_maps(state[0], searcher)
+        documents = len(set(map(doc_of.__getitem__, matched)))
+        volume_counts = Counter(map(volume_of.__getitem__, matched)) if len(volume_names) > 1 else Counter()
         volumes = tuple(
-            sorted(((v, n) for v, n in results.groups("volumes").items() if v), key=lambda item: (-item[1], item[0]))
+            sorted(((volume_names[v], n) for v, n in volume_counts.items() if volume_names[v]), key=lambda item: (-item[1], item[0]))
         )
         typed = {key(w) for _, _, w in iter_words(cleaned)}
         hits: list[Hit] = []
@@ -500,6 +515,21 @@ class SearchIndex:
             message=" ".join(notes + list(prepared.notes)) or None,
             volumes=volumes,
         )
+
+    def _docnum_maps(self, generation: str, searcher) -> tuple[array, array, list[str]]:
+        """docnum → document ordinal and docnum → volume ordinal (6 bytes a paragraph),
+        built once per served generation."""
+        cached = self._maps
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        reader = searcher.reader()
+        docs: dict[str, int] = {}
+        volumes: dict[str, int] = {"": 0}
+        doc_of = array("I", (docs.setdefault(v, len(docs)) for v in reader.column_reader("doc_id")))
+        volume_of = array("I", (volumes.setdefault(v or "", len(volumes)) for v in reader.column_reader("volume")))
+        maps = (doc_of, volume_of, list(volumes))
+        self._maps = (generation, maps)
+        return maps
 
     def _hit(self, fields: dict, score: float | None, spec: MatchSpec) -> tuple[Hit, list[str]]:
         """A hit, and the forms its snippet marks."""
