@@ -133,6 +133,7 @@ class AbbreviationTable:
         for entry in entries:
             merged[(entry.form.lower(), entry.case if entry.case == "exact" else "")] = entry
         self.entries: tuple[Abbreviation, ...] = tuple(merged.values())
+        self._digest: str | None = None
         self._by_first: dict[str, list[Abbreviation]] = {}
         self._by_expansion: dict[tuple[str, ...], list[Abbreviation]] = {}
         for entry in self.entries:
@@ -172,6 +173,11 @@ class AbbreviationTable:
 
     def digest(self) -> str:
         """A stable hash of what the table matches: index and table must agree on it."""
+        if self._digest is None:
+            self._digest = self._compute_digest()
+        return self._digest
+
+    def _compute_digest(self) -> str:
         h = hashlib.sha256()
         for e in sorted(self.entries, key=lambda e: (e.form, e.case, e.match, e.expansions)):
             h.update("\t".join([e.form, "|".join(e.expansions), e.case, e.match]).encode())

@@ -50,8 +50,11 @@ class Term(NamedTuple):
     expanded: bool = False
 
 
-def analyze(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator[Term]:
-    """The index-mode terms of ``text``, in order of position."""
+def _terms(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator[tuple]:
+    """(key, pos, start, end, entry, expanded) of each indexed term, in order of position.
+
+    The hot loop of indexing: plain tuples, and a word with no dictionary entry starting
+    with it costs one dict lookup."""
     spans = list(iter_words(text))
     surfaces = [w for _, _, w in spans]
     pos = start_pos
@@ -65,17 +68,17 @@ def analyze(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator
         if found is not None and found[0] == 1 and surface.islower() and _is_prefix(text, end):
             found = None  # "re-examine", "co-operate": a prefix, not an abbreviation
         if found is None:
-            yield Term(word_key, pos, start, end)
+            yield (word_key, pos, start, end, None, False)
             pos += 1
             i += 1
             continue
         k, entry = found
         emitted: set[tuple[int, str]] = set()
-        group: list[Term] = []
+        group: list[tuple] = []
         for j in range(k):
             s, e, w = spans[i + j]
             emitted.add((pos + j, key(w)))
-            group.append(Term(key(w), pos + j, s, e, entry))
+            group.append((key(w), pos + j, s, e, entry, False))
         width = k
         if entry.match in INDEX_MODES:
             whole = (spans[i][0], spans[i + k - 1][1])
@@ -93,12 +96,18 @@ def analyze(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator
                             continue
                         emitted.add((at, word))
                         s, e = (spans[i + j][0], spans[i + j][1]) if m == k else whole
-                        group.append(Term(word, at, s, e, entry, expanded=True))
+                        group.append((word, at, s, e, entry, True))
         # positions must ascend: Whoosh stores each term's positions in the order given
-        group.sort(key=lambda term: term.pos)
+        group.sort(key=lambda term: term[1])
         yield from group
         pos += width
         i += k
+
+
+def analyze(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator[Term]:
+    """The index-mode terms of ``text``, in order of position."""
+    for item in _terms(text, table, start_pos):
+        yield Term(*item)
 
 
 def _is_prefix(text: str, end: int) -> bool:
@@ -109,8 +118,20 @@ def _is_prefix(text: str, end: int) -> bool:
 class TelegramAnalyzer(Analyzer):
     """Whoosh analyzer for telegram text; see the module docstring."""
 
+    #: header fields (title, sender, recipient) repeat on every paragraph of a document:
+    #: their terms are remembered instead of analysed again
+    CACHE_MAX_CHARS = 400
+    CACHE_SIZE = 256
+
     def __init__(self, table: AbbreviationTable):
         self.table = table
+        self._cache: dict[tuple[str, str], list[tuple]] = {}
+
+    def __getstate__(self) -> dict:
+        return {"table": self.table}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["table"])
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TelegramAnalyzer) and self.table == other.table
@@ -146,12 +167,21 @@ class TelegramAnalyzer(Analyzer):
                 yield t
             return
         table = getattr(value, "table", None) or self.table
-        for term in analyze(value, table, start_pos):
-            t.text = term.text
+        if len(value) <= self.CACHE_MAX_CHARS and start_pos == 0:
+            cache_key = (str(value), table.digest())
+            terms = self._cache.get(cache_key)
+            if terms is None:
+                if len(self._cache) >= self.CACHE_SIZE:
+                    self._cache.clear()
+                terms = self._cache[cache_key] = list(_terms(value, table))
+        else:
+            terms = _terms(value, table, start_pos)
+        for text, pos, start, end, _, _ in terms:
+            t.text = text
             if keeporiginal:
-                t.original = value[term.start:term.end]
-            t.pos = term.pos
-            t.startchar, t.endchar = start_char + term.start, start_char + term.end
+                t.original = value[start:end]
+            t.pos = pos
+            t.startchar, t.endchar = start_char + start, start_char + end
             yield t
 
 
@@ -164,7 +194,11 @@ class VolumeText(str):
 
     table: AbbreviationTable | None = None
 
-    def __new__(cls, text: str, table: AbbreviationTable | None) -> VolumeText:
+    def __new__(cls, text: str, table: AbbreviationTable | None = None) -> VolumeText:
         obj = super().__new__(cls, text)
         obj.table = table
         return obj
+
+    def __reduce__(self):
+        # the parallel writer sends documents to its worker processes by pickling them
+        return (VolumeText, (str(self), self.table))

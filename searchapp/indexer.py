@@ -126,6 +126,20 @@ class IndexInfo:
         return None
 
 
+PARALLEL_MIN_BYTES = 1_000_000
+
+
+def writer_options(full: bool, corpus_bytes: int) -> dict:
+    """Whoosh writer settings. A full build of a corpus of some size uses one process per
+    core, each writing its own segment (``multisegment``: no final merge); an incremental
+    update or a small corpus stays in one process. SEARCHAPP_BUILD_PROCS overrides."""
+    forced = int(os.environ.get("SEARCHAPP_BUILD_PROCS", "0") or 0)
+    procs = forced or (os.cpu_count() or 1 if corpus_bytes >= PARALLEL_MIN_BYTES else 1)
+    if not full or procs < 2:
+        return {"limitmb": WRITER_LIMIT_MB}
+    return {"limitmb": WRITER_LIMIT_MB // procs, "procs": procs, "multisegment": True}
+
+
 def masked_text(paragraph: Paragraph) -> str:
     """The paragraph text with page and footnote markers blanked out (same length), so
     offsets into it are offsets into the source text."""
@@ -148,7 +162,7 @@ def date_key(date: dt.date | None) -> int:
 def paragraph_fields(doc: Document, paragraph: Paragraph, table: AbbreviationTable | None = None) -> dict:
     """The index document of one paragraph."""
     text = masked_text(paragraph)
-    return {
+    fields = {
         "para_id": para_id(doc.doc_id, paragraph.n),
         "doc_id": doc.doc_id,
         "n": paragraph.n,
@@ -156,24 +170,18 @@ def paragraph_fields(doc: Document, paragraph: Paragraph, table: AbbreviationTab
         "text": VolumeText(text, table) if table is not None else text,
         "_stored_text": paragraph.text,
         "title": doc.title,
-        "sender": doc.sender or "",
-        "_stored_sender": doc.sender,
-        "recipient": doc.recipient or "",
-        "_stored_recipient": doc.recipient,
-        "classification": doc.classification or "",
-        "_stored_classification": doc.classification,
-        "doc_type": doc.doc_type or "",
-        "_stored_doc_type": doc.doc_type,
-        "file_number": doc.file_number or "",
-        "_stored_file_number": doc.file_number,
-        "volume": doc.volume or "",
-        "_stored_volume": doc.volume,
         "date": date_key(doc.date),
         "date_iso": doc.date.isoformat() if doc.date else None,
         "pages": paragraph.pages,
         "markers": tuple((m.start, m.end, m.kind, m.value) for m in paragraph.markers),
         "label": paragraph.label,
     }
+    # an absent header field is left out: nothing to index, None stored
+    for name in ("sender", "recipient", "classification", "doc_type", "file_number", "volume"):
+        value = getattr(doc, name)
+        if value:
+            fields[name] = value
+    return fields
 
 
 # -- generations -------------------------------------------------------------------------
@@ -220,13 +228,22 @@ def open_current(index_root: Path) -> tuple[whoosh_index.Index, IndexInfo]:
     return ix, info
 
 
+_HELD_IN_THIS_PROCESS: set[str] = set()
+
+
 @contextmanager
 def build_lock(index_root: Path) -> Iterator[None]:
+    """Hold the build lock of ``index_root``, or raise BuildInProgress."""
     index_root.mkdir(parents=True, exist_ok=True)
     lock_path = index_root / LOCK_FILE
+    held_key = str(lock_path.resolve())
+    if held_key in _HELD_IN_THIS_PROCESS:  # record locks do not exclude their own process
+        raise BuildInProgress(f"a build is already writing {index_root}/ in this process; wait for it to finish")
     with open(lock_path, "a+") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # a POSIX record lock belongs to this process only: forked writer processes do
+            # not inherit it, so a killed build never leaves the lock held
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES):
                 handle.seek(0)
@@ -240,12 +257,14 @@ def build_lock(index_root: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
+        _HELD_IN_THIS_PROCESS.add(held_key)
         try:
             yield
         finally:
+            _HELD_IN_THIS_PROCESS.discard(held_key)
             handle.seek(0)
             handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
 def _switch_current(index_root: Path, generation: Path) -> None:
@@ -281,7 +300,8 @@ def _verify(generation: Path, expected_paragraphs: int, probe_id: str | None) ->
             raise SearchappIndexError(f"verification failed: {count} paragraphs indexed, {expected_paragraphs} expected")
         if probe_id is not None:
             with ix.searcher() as searcher:
-                if searcher.search(Term("para_id", probe_id), limit=1).scored_length() != 1:
+                doc_id = probe_id.rsplit("#", 1)[0]
+                if searcher.search(Term("doc_id", doc_id), limit=1).scored_length() != 1:
                     raise SearchappIndexError(f"verification failed: smoke query for {probe_id} found nothing")
     finally:
         ix.close()
@@ -372,7 +392,7 @@ def build_index(
         else:
             tmp.mkdir(parents=True)
             ix = whoosh_index.create_in(str(tmp), make_schema(table))
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        writer = ix.writer(**writer_options(previous is None, sum(max(size, 0) for size, _ in prints.values())))
         probe_id = None
         volume_pairs = {tuple(v) for v in (previous or {}).get("volume_abbreviations", [])}
         volume_tables: dict[tuple, AbbreviationTable] = {}

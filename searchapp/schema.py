@@ -16,7 +16,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .abbreviations import AbbreviationTable
 from .analysis import TelegramAnalyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: BM25F weights: a word in the title says less about a paragraph than one in its text
 FIELD_WEIGHTS = {"text": 1.0, "title": 0.4}
@@ -40,20 +40,23 @@ QUERY_FIELDS = {
 def make_schema(table: AbbreviationTable) -> Schema:
     analyzer = TelegramAnalyzer(table)
     return Schema(
-        para_id=ID(stored=True, unique=True),
+        # ids and numbers that are only displayed or sorted in Python are stored, not
+        # indexed: every indexed term costs build time
+        para_id=STORED,
         doc_id=ID(stored=True, sortable=True),
-        n=NUMERIC(int, stored=True, sortable=True),
+        n=STORED,
         kind=ID(stored=True),
         text=TEXT(analyzer=analyzer, stored=True, phrase=True),
-        title=TEXT(analyzer=analyzer, stored=True, phrase=True),
-        sender=TEXT(analyzer=analyzer, stored=True, phrase=True),
-        recipient=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        # header fields repeat on every paragraph of a document: no positions
+        title=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        sender=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        recipient=TEXT(analyzer=analyzer, stored=True, phrase=False),
         classification=KEYWORD(stored=True, lowercase=True, commas=False, scorable=False),
         doc_type=KEYWORD(stored=True, lowercase=True, commas=True, scorable=False),
         file_number=ID(stored=True),
         volume=ID(stored=True, sortable=True),
-        # yyyymmdd, 0 when the date is unknown: for sorting and date ranges
-        date=NUMERIC(int, bits=32, stored=False, sortable=True, signed=False),
+        # yyyymmdd, 0 when the date is unknown: for sorting and date ranges (one term a value)
+        date=NUMERIC(int, bits=32, stored=False, sortable=True, signed=False, shift_step=32),
         date_iso=STORED,
         pages=STORED,
         markers=STORED,

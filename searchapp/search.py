@@ -200,6 +200,8 @@ class _Rewriter:
                 self.phrases.append((keys, slop))
         if len(keys) == 1:
             return wq.Term(fieldname, keys[0], boost=boost)
+        if fieldname != "text":  # header fields keep no positions
+            return wq.And([wq.Term(fieldname, k, boost=boost) for k in keys])
         return wq.Phrase(fieldname, list(keys), slop=slop, boost=boost)
 
     def _words_query(self, fieldname: str, surfaces: list[str], slop: int, boost: float) -> wq.Query:
@@ -591,8 +593,8 @@ class SearchIndex:
     def document(self, doc_id: str) -> list[dict]:
         """The stored fields of every paragraph of ``doc_id``, in order (empty if unknown)."""
         searcher = self.searcher()
-        results = searcher.search(wq.Term("doc_id", doc_id), limit=None, sortedby="n")
-        return [dict(hit.fields()) for hit in results]
+        results = searcher.search(wq.Term("doc_id", doc_id), limit=None)
+        return sorted((dict(hit.fields()) for hit in results), key=lambda fields: fields["n"])
 
     def highlight_spec(self, text: str) -> MatchSpec:
         """What a query marks in a document view (empty when the query cannot be read)."""
@@ -630,8 +632,8 @@ def _with_title_boost(q: wq.Query) -> wq.Query:
 
 
 def replace_field(leaf: wq.Query, fieldname: str, boost: float) -> wq.Query:
-    if isinstance(leaf, wq.Phrase):
-        return wq.Phrase(fieldname, leaf.words, slop=leaf.slop, boost=boost)
+    if isinstance(leaf, wq.Phrase):  # the title keeps no positions: all its words
+        return wq.And([wq.Term(fieldname, w, boost=boost) for w in leaf.words])
     return wq.Term(fieldname, leaf.text, boost=boost)
 
 

@@ -62,7 +62,7 @@ def test_second_build_refuses_while_one_runs(tmp_path):
     corpus = write_corpus(tmp_path / "corpus")
     root = tmp_path / "ix"
     with build_lock(root):
-        with pytest.raises(BuildInProgress, match="another build is writing"):
+        with pytest.raises(BuildInProgress, match="build is already writing|another build is writing"):
             build_index(corpus, root)
     assert build_index(corpus, root).documents == 3
 
@@ -141,3 +141,41 @@ def test_missing_and_damaged_index_say_what_to_run(tmp_path):
         toc.write_bytes(b"garbage")
     with pytest.raises(IndexNotBuilt, match="run 'searchapp build'"):
         SearchIndex(root)
+
+
+def test_parallel_build_finds_the_same(tmp_path, monkeypatch):
+    corpus = write_corpus(tmp_path / "corpus")
+    for i in range(30):
+        (corpus / f"x{i:02d}.txt").write_text(TELEGRAMS["t2"].replace("Acheson", f"Envoy{i}"), encoding="utf-8")
+    single = build_index(corpus, tmp_path / "one", full=True)
+    monkeypatch.setenv("SEARCHAPP_BUILD_PROCS", "2")
+    parallel = build_index(corpus, tmp_path / "two", full=True)
+    assert (parallel.documents, parallel.paragraphs) == (single.documents, single.paragraphs)
+    one, two = SearchIndex(tmp_path / "one"), SearchIndex(tmp_path / "two")
+    for query in ["shld", '"Chinese Communist"', "Envoy7", "GOI", "negot*"]:
+        assert ids(one, query) == ids(two, query), query
+
+
+LOCK_HOLDER = """
+import sys, time
+from pathlib import Path
+from searchapp.indexer import build_lock
+with build_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(30)
+"""
+
+
+def test_build_refuses_while_another_process_builds(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus")
+    root = tmp_path / "ix"
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(root)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(BuildInProgress, match=rf"another build is writing .* \(pid {holder.pid}\)"):
+            build_index(corpus, root)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert build_index(corpus, root).documents == 3
