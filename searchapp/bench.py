@@ -285,7 +285,10 @@ def dir_mb(path: Path) -> float:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    # the build process and the largest of its writer worker processes (KiB on Linux)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, workers) / 1024
 
 
 def _build_ours(corpus: Path, index_root: Path) -> dict:

@@ -69,6 +69,7 @@ class SearchParams:
     date_from: str
     date_to: str
     limit: int = PAGE_SIZE
+    volume: str = ""
 
 
 def _int_arg(name: str, value: str | None, default: int) -> int:
@@ -98,6 +99,7 @@ def search_params(args, max_limit: int | None = None) -> SearchParams:
         date_from=args.get("from", "").strip(),
         date_to=args.get("to", "").strip(),
         limit=limit,
+        volume=args.get("volume", "").strip(),
     )
 
 
@@ -109,6 +111,7 @@ def run_search(params: SearchParams) -> SearchResult:
         sort=params.sort,
         date_from=params.date_from or None,
         date_to=params.date_to or None,
+        volume=params.volume or None,
     )
 
 
@@ -266,7 +269,10 @@ def server_error(exc: Exception):
 
 def search_url(params: SearchParams, **changes) -> str:
     """The permalink of a search with some parameters changed (empty ones left out)."""
-    values = {"q": params.q, "sort": params.sort, "from": params.date_from, "to": params.date_to, "page": params.page}
+    values = {
+        "q": params.q, "sort": params.sort, "from": params.date_from, "to": params.date_to,
+        "volume": params.volume, "page": params.page,
+    }
     values.update(changes)
     if values.get("sort") == "relevance":
         values.pop("sort")

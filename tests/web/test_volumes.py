@@ -1,0 +1,44 @@
+"""The volume facet and search within one volume, in the page and the API."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from searchapp import create_app
+from searchapp.indexer import build_index
+
+ROOT = Path(__file__).resolve().parents[2]
+MINI = ROOT / "tests" / "fixtures" / "tei" / "frus1951mini.xml"
+
+
+@pytest.fixture(scope="module")
+def volume_client(tmp_path_factory):
+    root = tmp_path_factory.mktemp("volumes")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(MINI, corpus)
+    for seed in (ROOT / "seeds").glob("*.txt"):
+        shutil.copy(seed, corpus)
+    build_index(corpus, root / "index")
+    return create_app({"TESTING": True, "SEARCHAPP_INDEX": str(root / "index")}).test_client()
+
+
+def test_api_reports_volumes_and_filters(volume_client):
+    everything = volume_client.get("/api/search?q=Secretary").get_json()
+    assert everything["volumes"] and all(count > 0 for count in everything["volumes"].values())
+    volume = next(iter(everything["volumes"]))
+    within = volume_client.get(f"/api/search?q=Secretary&volume={volume}&limit=100").get_json()
+    assert within["total"] == everything["volumes"][volume] < everything["total"]
+    assert {h["volume"] for h in within["hits"]} == {volume}
+
+
+def test_page_links_each_volume_and_keeps_the_filter(volume_client):
+    page = volume_client.get("/search?q=Secretary").get_data(as_text=True)
+    assert 'aria-label="Volumes"' in page and "volume=frus" in page
+    volume = page.split("volume=", 1)[1].split("&", 1)[0].split('"', 1)[0]
+    filtered = volume_client.get(f"/search?q=Secretary&volume={volume}").get_data(as_text=True)
+    assert "All volumes" in filtered
+    assert f'name="volume" value="{volume}"' in filtered
