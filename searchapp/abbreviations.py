@@ -97,6 +97,12 @@ class Abbreviation:
         return True
 
 
+def concept_term(keys: tuple[str, ...]) -> str:
+    """The single indexed term of a multi-word full form: ``soviet_government``. The
+    tokenizer never produces an underscore, so it cannot collide with a word."""
+    return "_".join(keys)
+
+
 def _read_entries(text: str, source: str) -> Iterator[Abbreviation]:
     reader = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
     header_seen = False
@@ -144,6 +150,13 @@ class AbbreviationTable:
         for bucket in self._by_first.values():
             bucket.sort(key=lambda e: (-len(e.form_words), e.case != "exact", e.match == "display"))
         self.max_words = max((len(e.form_words) for e in self.entries), default=1)
+        #: multi-word full forms ("soviet government"), by first word: each is also
+        #: indexed as one concept term, so that searching it costs a term lookup, not a
+        #: phrase match
+        self.concepts: frozenset[tuple[str, ...]] = frozenset(k for k in self._by_expansion if len(k) > 1)
+        self._concepts_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for concept in sorted(self.concepts, key=len, reverse=True):
+            self._concepts_by_first.setdefault(concept[0], []).append(concept)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -232,6 +245,10 @@ class AbbreviationTable:
             if entry.accepts(window, relaxed=relaxed):
                 return n, entry
         return None
+
+    def concepts_starting_with(self, word_key: str) -> list[tuple[str, ...]]:
+        """Multi-word full forms whose first word is ``word_key``, longest first."""
+        return self._concepts_by_first.get(word_key, [])
 
     def entries_for_expansion(self, keys: tuple[str, ...]) -> list[Abbreviation]:
         """Entries (not display-only) one of whose expansions is exactly ``keys``."""

@@ -17,6 +17,10 @@ finds ``NK negotiators`` and ``"NK negotiators"`` finds ``North Korean negotiato
 Expansion terms carry the character span of the words really in the text, so the
 highlighter marks ``shld`` for the query ``should``.
 
+Each multi-word full form of the dictionary (``Soviet Government``), however it is
+spelled, also indexes one concept term (``soviet_government``) at its first position:
+the query rewriter searches that term instead of matching a phrase word by word.
+
 Query mode yields the words as typed (case kept): the query rewriter in ``search``
 applies the case rules and replaces abbreviations there, because one abbreviation may
 have several expansions (an OR that a token stream cannot express).
@@ -31,7 +35,7 @@ from typing import NamedTuple
 
 from whoosh.analysis import Analyzer, Token
 
-from .abbreviations import Abbreviation, AbbreviationTable
+from .abbreviations import Abbreviation, AbbreviationTable, concept_term
 from .tokens import iter_words, key
 
 INDEX_MODES = frozenset({"both"})
@@ -104,6 +108,33 @@ def _terms(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator[
         i += k
 
 
+def _with_concepts(terms: list[tuple], table: AbbreviationTable) -> list[tuple]:
+    """Add a concept term (``soviet_government``) at the first position of each
+    multi-word full form present in the terms, whatever forms spell it (``Soviet
+    Government``, ``Sov Govt``, ``SovGov``, ``Soviet Govt``)."""
+    at: dict[int, dict[str, tuple]] = {}
+    for term in terms:
+        at.setdefault(term[1], {})[term[0]] = term
+    added: list[tuple] = []
+    for pos, here in at.items():
+        for word, first in here.items():
+            for concept in table.concepts_starting_with(word):
+                chain = [first]
+                for j, following in enumerate(concept[1:], start=1):
+                    nxt = at.get(pos + j, {}).get(following)
+                    if nxt is None:
+                        break
+                    chain.append(nxt)
+                else:
+                    entry = next((t[4] for t in chain if t[4] is not None), None)
+                    added.append((concept_term(concept), pos, first[2], chain[-1][3], entry, True))
+    if not added:
+        return terms
+    merged = terms + added
+    merged.sort(key=lambda term: term[1])
+    return merged
+
+
 def analyze(text: str, table: AbbreviationTable, start_pos: int = 0) -> Iterator[Term]:
     """The index-mode terms of ``text``, in order of position."""
     for item in _terms(text, table, start_pos):
@@ -173,9 +204,9 @@ class TelegramAnalyzer(Analyzer):
             if terms is None:
                 if len(self._cache) >= self.CACHE_SIZE:
                     self._cache.clear()
-                terms = self._cache[cache_key] = list(_terms(value, table))
+                terms = self._cache[cache_key] = _with_concepts(list(_terms(value, table)), table)
         else:
-            terms = _terms(value, table, start_pos)
+            terms = _with_concepts(list(_terms(value, table, start_pos)), table)
         for text, pos, start, end, _, _ in terms:
             t.text = text
             if keeporiginal:

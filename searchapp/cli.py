@@ -4,6 +4,7 @@ serve, bench). Library errors become one line ``Error: ...`` and exit code 1."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from .abbreviations import AbbreviationFileError, AbbreviationTable
 from .corpus import CorpusError
 from .indexer import BuildReport, SearchappIndexError, build_index
 from .models import Hit, SearchResult
+
+BUILD_NICENESS = 10
 
 
 def _table(abbreviations: str | None) -> AbbreviationTable:
@@ -94,6 +97,8 @@ def build(corpus: Path | None, index_dir: Path | None, abbreviations: str | None
     corpus = corpus or Path(config.setting("corpus"))
     index_dir = index_dir or Path(config.setting("index"))
     table = _table(abbreviations)
+    # a build is background work: a server answering on the same machine goes first
+    os.nice(BUILD_NICENESS)
     report = run_build(corpus, index_dir, table, quiet=as_json, full=full)
     if as_json:
         click.echo(json.dumps(report.to_dict(), default=str))

@@ -135,9 +135,11 @@ def writer_options(full: bool, corpus_bytes: int) -> dict:
     update or a small corpus stays in one process. SEARCHAPP_BUILD_PROCS overrides."""
     forced = int(os.environ.get("SEARCHAPP_BUILD_PROCS", "0") or 0)
     procs = forced or (os.cpu_count() or 1 if corpus_bytes >= PARALLEL_MIN_BYTES else 1)
+    # compound=False: Whoosh 2.7 reads a compound segment by copying its postings into
+    # memory in every searcher; separate files are read in place
     if not full or procs < 2:
-        return {"limitmb": WRITER_LIMIT_MB}
-    return {"limitmb": WRITER_LIMIT_MB // procs, "procs": procs, "multisegment": True}
+        return {"limitmb": WRITER_LIMIT_MB, "compound": False}
+    return {"limitmb": WRITER_LIMIT_MB // procs, "procs": procs, "multisegment": True, "compound": False}
 
 
 def masked_text(paragraph: Paragraph) -> str:

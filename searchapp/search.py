@@ -44,7 +44,7 @@ from whoosh.qparser import (
     WildcardPlugin,
 )
 
-from .abbreviations import AbbreviationTable
+from .abbreviations import AbbreviationTable, concept_term
 from .analysis import TelegramAnalyzer
 from .highlight import MatchSpec, annotate, snippet
 from .indexer import IndexInfo, SearchappIndexError, open_current
@@ -202,6 +202,9 @@ class _Rewriter:
             return wq.Term(fieldname, keys[0], boost=boost)
         if fieldname != "text":  # header fields keep no positions
             return wq.And([wq.Term(fieldname, k, boost=boost) for k in keys])
+        if slop == 1 and keys in self.table.concepts:
+            # a dictionary concept is indexed as one term wherever its words stand together
+            return wq.Term(fieldname, concept_term(keys), boost=boost)
         return wq.Phrase(fieldname, list(keys), slop=slop, boost=boost)
 
     def _words_query(self, fieldname: str, surfaces: list[str], slop: int, boost: float) -> wq.Query:
@@ -216,6 +219,7 @@ class _Rewriter:
             return wq.NullQuery
         candidates = list(itertools.islice(self.reader.expand_prefix(fieldname, prefix), PREFIX_SCAN_LIMIT))
         candidates = [c.decode("utf-8") if isinstance(c, bytes) else c for c in candidates]
+        candidates = [c for c in candidates if "_" not in c]  # words, not concept terms
         if len(candidates) > MAX_PREFIX_TERMS:
             candidates.sort(key=lambda t: -self.reader.doc_frequency(fieldname, t))
             candidates = candidates[:MAX_PREFIX_TERMS]
@@ -371,6 +375,7 @@ class SearchIndex:
         self._state: tuple[str, object, IndexInfo, AbbreviationTable, dict[str, AbbreviationTable], set] | None = None
         self._state_checked = 0.0
         self._maps: tuple | None = None
+        self._searchers: list = []
         self._load()
 
     # -- generations ---------------------------------------------------------------------
@@ -424,18 +429,41 @@ class SearchIndex:
         local = self._local
         if getattr(local, "generation", None) != state[0]:
             old = getattr(local, "searcher", None)
-            if old is not None:
+            if old is not None:  # this thread served the previous generation until now
                 old.close()
+                with self._lock:
+                    if old in self._searchers:
+                        self._searchers.remove(old)
             local.searcher = state[1].searcher(weighting=scoring.BM25F(text_B=0.75, title_B=0.5))
             local.generation = state[0]
+            with self._lock:
+                self._searchers.append(local.searcher)
         return local.searcher
 
     def close(self) -> None:
-        old = getattr(self._local, "searcher", None)
-        if old is not None:
-            old.close()
-            self._local.searcher = None
-            self._local.generation = None
+        """Close every searcher this index opened, in any thread."""
+        with self._lock:
+            searchers, self._searchers = self._searchers, []
+        for searcher in searchers:
+            try:
+                searcher.close()
+            except Exception:  # noqa: BLE001 - closing twice or after a swap is harmless
+                pass
+        self._local = threading.local()
+        if self._state is not None:
+            self._state[1].close()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
 
     # -- search --------------------------------------------------------------------------
 
@@ -654,7 +682,8 @@ def _positive_leaves(q: wq.Query) -> Iterator[wq.Query]:
 def _describe(q: wq.Query) -> str:
     """A readable form of the expanded query: ``(should) AND ("soviet government")``."""
     if isinstance(q, wq.Term):
-        return q.text if q.fieldname == "text" else f"{q.fieldname}:{q.text}"
+        text = f'"{q.text.replace("_", " ")}"' if "_" in q.text else q.text
+        return text if q.fieldname == "text" else f"{q.fieldname}:{text}"
     if isinstance(q, wq.Phrase):
         inner = '"' + " ".join(q.words) + '"' + (f"~{q.slop}" if q.slop > 1 else "")
         return inner if q.fieldname == "text" else f"{q.fieldname}:{inner}"

@@ -247,3 +247,29 @@ def test_expansions_of_different_lengths_keep_phrases_working(tmp_path):
 def test_hyphenated_prefix_is_not_an_abbreviation(table, text, expanded):
     terms = [t.text for t in analyze(text, table)]
     assert ("regarding" in terms or "cooperation" in terms) is expanded
+
+
+@pytest.mark.parametrize(
+    "text,concept_at",
+    [
+        ("the Soviet Government said", 1),
+        ("Sov Govt shld", 0),
+        ("SovGov will", 0),
+        ("Soviet Govt", 0),
+        ("Soviet troops and the Government", None),
+    ],
+)
+def test_concept_term_indexed_for_every_spelling(table, text, concept_at):
+    from searchapp.analysis import TelegramAnalyzer
+
+    terms = [(t.text, t.pos) for t in TelegramAnalyzer(table)(text, positions=True, mode="index")]
+    found = [pos for word, pos in terms if word == "soviet_government"]
+    assert found == ([] if concept_at is None else [concept_at])
+
+
+def test_concept_phrase_is_one_term_query(searcher):
+    result = searcher.search("Soviet Government")
+    assert result.expanded_query == '"soviet government"'
+    assert sorted(f"{h.doc_id}#p{h.n}" for h in result.hits) == ["t1#p1", "t1#p3"]
+    # a longer phrase around the concept is still matched word by word
+    assert searcher.search('"Soviet Government should"').total == 2
