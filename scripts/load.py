@@ -171,9 +171,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built the index ({time.perf_counter() - t0:.1f} s)", flush=True)
 
         port = args.port or free_port()
+        # the server's log goes to a file: an unread pipe fills up and then blocks every
+        # thread of the server that logs (waitress warns when its task queue grows)
+        server_log = open(root / "server.log", "w")  # noqa: SIM115 - closed with the server
         server = subprocess.Popen(
             [*searchapp_cmd(), "serve", "--index", str(index_dir), "--corpus", str(corpus_dir), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         wait_ready(port, server, timeout=300)
         stats = Stats()

@@ -112,13 +112,16 @@ def _with_concepts(terms: list[tuple], table: AbbreviationTable) -> list[tuple]:
     """Add a concept term (``soviet_government``) at the first position of each
     multi-word full form present in the terms, whatever forms spell it (``Soviet
     Government``, ``Sov Govt``, ``SovGov``, ``Soviet Govt``)."""
+    concepts_starting_with = table.concepts_starting_with
+    if not any(concepts_starting_with(term[0]) for term in terms):
+        return terms  # most paragraphs: no word starts a multi-word form
     at: dict[int, dict[str, tuple]] = {}
     for term in terms:
         at.setdefault(term[1], {})[term[0]] = term
     added: list[tuple] = []
     for pos, here in at.items():
         for word, first in here.items():
-            for concept in table.concepts_starting_with(word):
+            for concept in concepts_starting_with(word):
                 chain = [first]
                 for j, following in enumerate(concept[1:], start=1):
                     nxt = at.get(pos + j, {}).get(following)
