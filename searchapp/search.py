@@ -61,6 +61,7 @@ PREFIX_SCAN_LIMIT = 20000
 MAX_PAGE_SIZE = 200
 MAX_RESULTS_DEPTH = 1000
 MAX_SNIPPET_SCAN = 20000
+MIN_SUGGEST_CHARS, MAX_SUGGEST_CHARS = 3, 24
 SORTS = ("relevance", "date", "-date")
 ANALYZED_FIELDS = ("text", "title", "sender", "recipient")
 QUERY_MODES = frozenset({"both", "query"})
@@ -605,12 +606,13 @@ class SearchIndex:
         changed = False
         out = text
         for _, _, word in reversed(list(iter_words(text))):
-            if word.upper() in _OPERATORS or len(word) < 3:
+            if word.upper() in _OPERATORS or not MIN_SUGGEST_CHARS <= len(word) <= MAX_SUGGEST_CHARS:
                 continue
             k = key(word)
             if reader.doc_frequency("text", k) > 0:
                 continue
-            suggestions = corrector.suggest(k, limit=1, maxdist=2)
+            # the first letter is kept: it prunes Whoosh's edit-distance walk of the lexicon
+            suggestions = corrector.suggest(k, limit=1, maxdist=1 if len(k) <= 5 else 2, prefix=1)
             if suggestions:
                 out = re.sub(rf"\b{re.escape(word)}\b", suggestions[0], out, count=1)
                 changed = True
