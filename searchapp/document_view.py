@@ -96,7 +96,7 @@ def build_document_view(index: SearchIndex, doc_id: str, query: str = "", show_e
     total = 0
     for row in rows:
         markers = tuple(Marker(*m) for m in row.get("markers") or ())
-        annotated = annotate(row["text"], markers, table, spec)
+        annotated = annotate(row["text"], markers, table, spec, row.get("emphasis") or ())
         for start, end, entry in annotated.abbrs:
             slot = used.setdefault(entry.form, [entry, 0, {}])
             slot[1] += 1

@@ -9,7 +9,7 @@ Everything from the text is escaped exactly once here; the result is safe HTML:
 * ``<mark>``: a match of the query (adjacent matches separated by spaces merge);
 * ``<abbr title="should">``: a dictionary abbreviation (outside any ``<mark>``);
 * ``<span class="page">``: a ``[Page 972]`` marker; ``<sup class="fnref">``: a footnote
-  reference, a link to the footnote in the document view.
+  reference, a link to the footnote in the document view; ``<i>``: italics of the source.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class Annotated:
     markers: tuple[Marker, ...]
     marks: list[tuple[int, int]] = field(default_factory=list)
     abbrs: list[tuple[int, int, Abbreviation]] = field(default_factory=list)
+    emphasis: tuple[tuple[int, int], ...] = ()
 
     @property
     def abbreviations(self) -> tuple[AbbreviationUse, ...]:
@@ -155,10 +156,11 @@ def annotate(
     markers: Sequence[Marker],
     table: AbbreviationTable,
     spec: MatchSpec | None = None,
+    emphasis: Sequence[tuple[int, int]] = (),
 ) -> Annotated:
     """Analyse a paragraph: its abbreviations, and the spans that match ``spec``."""
     terms = list(analyze(masked(text, markers), table))
-    result = Annotated(text, tuple(markers), abbrs=_abbreviation_spans(terms))
+    result = Annotated(text, tuple(markers), abbrs=_abbreviation_spans(terms), emphasis=tuple(map(tuple, emphasis)))
     if spec:
         result.marks = _merge(_match_spans(terms, spec), text)
     return result
@@ -212,7 +214,13 @@ def render(
         cuts.update((s, e))
     for m in annotated.markers:
         cuts.update((m.start, m.end))
+    for s, e in annotated.emphasis:
+        cuts.update((s, e))
     points = sorted(c for c in cuts if start <= c <= end)
+
+    def italic(pos: int) -> bool:
+        return any(s <= pos < e for s, e in annotated.emphasis)
+
     abbr_at = {s: (e, entry) for s, e, entry in annotated.abbrs}
     marker_at = {m.start: m for m in annotated.markers}
     mark_starts = [s for s, _ in annotated.marks]
@@ -254,6 +262,8 @@ def render(
                 )
             else:
                 out.append(f'<sup class="fnref">{escape(text[a:b])}</sup>')
+        elif annotated.emphasis and italic(a):
+            out.append(f"<i>{escape(text[a:b])}</i>")
         else:
             out.append(str(escape(text[a:b])))
         if open_abbr is not None and b == open_abbr[0]:

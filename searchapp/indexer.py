@@ -178,6 +178,8 @@ def paragraph_fields(doc: Document, paragraph: Paragraph, table: AbbreviationTab
         "markers": tuple((m.start, m.end, m.kind, m.value) for m in paragraph.markers),
         "label": paragraph.label,
     }
+    if paragraph.emphasis:
+        fields["emphasis"] = paragraph.emphasis
     # an absent header field is left out: nothing to index, None stored
     for name in ("sender", "recipient", "classification", "doc_type", "file_number", "volume"):
         value = getattr(doc, name)

@@ -50,6 +50,8 @@ class Paragraph:
     pages: tuple[str, ...] = ()
     markers: tuple[Marker, ...] = ()
     label: str | None = None
+    #: (start, end) spans printed in italics (TEI ``<hi rend="italic">``): display only
+    emphasis: tuple[tuple[int, int], ...] = ()
 
     @property
     def page(self) -> str | None:

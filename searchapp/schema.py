@@ -16,7 +16,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .abbreviations import AbbreviationTable
 from .analysis import TelegramAnalyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: BM25F weights: a word in the title says less about a paragraph than one in its text
 FIELD_WEIGHTS = {"text": 1.0, "title": 0.4}
@@ -61,4 +61,5 @@ def make_schema(table: AbbreviationTable) -> Schema:
         pages=STORED,
         markers=STORED,
         label=STORED,
+        emphasis=STORED,
     )

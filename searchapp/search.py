@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from array import array
-from collections import Counter
 import re
 import threading
 import time
 import unicodedata
+from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import query as wq
 from whoosh import collectors, scoring, sorting
+from whoosh import query as wq
 from whoosh.qparser import (
     FieldsPlugin,
     GroupPlugin,

@@ -132,6 +132,7 @@ class _Built:
     text: str
     pages: tuple[str, ...]
     markers: tuple[Marker, ...]
+    emphasis: tuple[tuple[int, int], ...] = ()
 
 
 class _TextBuilder:
@@ -151,6 +152,8 @@ class _TextBuilder:
         self.pending_pages: list[str] = []
         self.markers: list[Marker] = []
         self.pages: list[str] = [tracker.current] if tracker.current is not None else []
+        self.emphasis: list[tuple[int, int]] = []
+        self._emphasis_open: list[int | None] = []  # start of each open italic span
 
     def _write(self, s: str) -> None:
         self.out.append(s)
@@ -203,7 +206,17 @@ class _TextBuilder:
             if not droppable:
                 self._write(_SEP_TEXT[self.sep])
         self.sep = 0
+        self._emphasis_open = [self.length if start is None else start for start in self._emphasis_open]
         self._write(chunk)
+
+    def begin_emphasis(self) -> None:
+        """An italic span starts with the next word."""
+        self._emphasis_open.append(None)
+
+    def end_emphasis(self) -> None:
+        start = self._emphasis_open.pop()
+        if start is not None and self.length > start and not self._emphasis_open:
+            self.emphasis.append((start, self.length))
 
     def page_break(self, label: str | None) -> None:
         """A ``<pb/>``: written as ``[Page n]`` only if words follow in this paragraph."""
@@ -229,7 +242,7 @@ class _TextBuilder:
                 self.pages = [self.tracker.current]
             self.pending_pages = []
         pages = tuple(dict.fromkeys(self.pages)) if self.length else ()
-        return _Built("".join(self.out), pages, tuple(self.markers))
+        return _Built("".join(self.out), pages, tuple(self.markers), tuple(self.emphasis))
 
 
 @dataclass
@@ -277,6 +290,10 @@ class _DocumentWalker:
             buf.want(_SPACE)
         elif tag == "note" and elem.get("n") and elem.get("type") != "source":
             self.footnote(elem, buf)
+        elif tag == "hi" and "italic" in (elem.get("rend") or ""):
+            buf.begin_emphasis()
+            self.content(elem, buf)
+            buf.end_emphasis()
         else:
             self.content(elem, buf)
 
@@ -388,12 +405,12 @@ class _DocumentWalker:
         st = self.state
         paragraphs: list[Paragraph] = []
         for kind, built, label in st.paragraphs:
-            paragraphs.append(Paragraph(len(paragraphs) + 1, kind, built.text, built.pages, built.markers, label))
+            paragraphs.append(Paragraph(len(paragraphs) + 1, kind, built.text, built.pages, built.markers, label, built.emphasis))
         for entry in st.footnotes:
             if entry is not None and entry[1].text:
                 label, built = entry
                 paragraphs.append(
-                    Paragraph(len(paragraphs) + 1, "footnote", built.text, built.pages, built.markers, label)
+                    Paragraph(len(paragraphs) + 1, "footnote", built.text, built.pages, built.markers, label, built.emphasis)
                 )
         title = st.title or ""
         sender, recipient = split_sender_recipient(title)

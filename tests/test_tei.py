@@ -35,6 +35,7 @@ EXPECTED = [
                 "1691. Deptel 1047, January 6.3 Bajpai said GOI would not object to the [Page 101] proposal.",
                 ("100", "101"),
                 (Marker(29, 30, "footnote", "3"), Marker(71, 81, "page", "101")),
+                emphasis=((53, 56),),  # <hi rend="italic">not</hi>
             ),
             Paragraph(4, "body", "Second paragraph, on page 101.", ("101",)),
             Paragraph(5, "signature", "Henderson", ("101",)),

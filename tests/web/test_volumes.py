@@ -42,3 +42,19 @@ def test_page_links_each_volume_and_keeps_the_filter(volume_client):
     filtered = volume_client.get(f"/search?q=Secretary&volume={volume}").get_data(as_text=True)
     assert "All volumes" in filtered
     assert f'name="volume" value="{volume}"' in filtered
+
+
+def test_tei_italics_render_on_the_document_page(volume_client):
+    page = volume_client.get("/doc/frus1951mini-d1").get_data(as_text=True)
+    assert "<i>not</i>" in page
+
+
+def test_italics_coexist_with_marks():
+    from searchapp.abbreviations import AbbreviationTable
+    from searchapp.highlight import MatchSpec, annotate, render
+
+    text = "We shld not accept the Agence France Presse report."
+    annotated = annotate(text, (), AbbreviationTable.builtin(), MatchSpec(terms=frozenset({"should", "agence"})), [(8, 11), (23, 43)])
+    html = str(render(annotated))
+    assert '<abbr title="should"><mark>shld</mark></abbr> <i>not</i>' in html
+    assert "<mark><i>Agence</i></mark><i> France Presse</i>" in html
