@@ -129,12 +129,15 @@ class IndexInfo:
 PARALLEL_MIN_BYTES = 1_000_000
 
 
-def writer_options(full: bool, corpus_bytes: int) -> dict:
+def writer_options(full: bool, corpus_bytes: int, has_volumes: bool = False) -> dict:
     """Whoosh writer settings. A full build of a corpus of some size uses one process per
     core, each writing its own segment (``multisegment``: no final merge); an incremental
-    update or a small corpus stays in one process. SEARCHAPP_BUILD_PROCS overrides."""
+    update or a small corpus stays in one process, and so does a corpus with TEI volumes
+    (their paragraphs carry the volume's own abbreviation table, too big to send to a
+    worker with every paragraph). SEARCHAPP_BUILD_PROCS overrides."""
     forced = int(os.environ.get("SEARCHAPP_BUILD_PROCS", "0") or 0)
-    procs = forced or (os.cpu_count() or 1 if corpus_bytes >= PARALLEL_MIN_BYTES else 1)
+    parallel = corpus_bytes >= PARALLEL_MIN_BYTES and not has_volumes
+    procs = forced or (os.cpu_count() or 1 if parallel else 1)
     # compound=False: Whoosh 2.7 reads a compound segment by copying its postings into
     # memory in every searcher; separate files are read in place
     if not full or procs < 2:
@@ -396,7 +399,13 @@ def build_index(
         else:
             tmp.mkdir(parents=True)
             ix = whoosh_index.create_in(str(tmp), make_schema(table))
-        writer = ix.writer(**writer_options(previous is None, sum(max(size, 0) for size, _ in prints.values())))
+        writer = ix.writer(
+            **writer_options(
+                previous is None,
+                sum(max(size, 0) for size, _ in prints.values()),
+                has_volumes=any(rel.lower().endswith(".xml") for rel in prints),
+            )
+        )
         probe_id = None
         volume_pairs = {tuple(v) for v in (previous or {}).get("volume_abbreviations", [])}
         volume_tables: dict[tuple, AbbreviationTable] = {}
