@@ -377,6 +377,7 @@ class SearchIndex:
         self._state_checked = 0.0
         self._maps: tuple | None = None
         self._searchers: list = []
+        self._stale: tuple | None = None
         self._load()
 
     # -- generations ---------------------------------------------------------------------
@@ -421,9 +422,14 @@ class SearchIndex:
         return dict(self._current_state()[4])
 
     def stale_reason(self) -> str | None:
-        """Why the index no longer matches the configured dictionary or code, if so."""
-        table = self.configured_table or AbbreviationTable.builtin()
-        return self.info.stale_reason(table)
+        """Why the index no longer matches the configured dictionary or code, if so
+        (worked out once per served generation: pages ask on every request)."""
+        info = self.info
+        cached = self._stale
+        if cached is None or cached[0] != info.path:
+            table = self.configured_table or AbbreviationTable.builtin()
+            cached = self._stale = (info.path, info.stale_reason(table))
+        return cached[1]
 
     def searcher(self):
         state = self._current_state()
