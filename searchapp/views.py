@@ -168,14 +168,22 @@ def document(doc_id: str):
 @bp.route("/abbreviations")
 def abbreviations():
     q = request.args.get("q", "").strip()
-    entries = sorted(get_index().table, key=lambda e: (e.form.lower(), e.form))
+    index = get_index()
+    # the dictionary the index was built with, then each TEI volume's own list (its source
+    # names the volume; those entries hold for that volume's documents only)
+    glossary = list(index.table)
+    builtin = set(index.table.entries)
+    for table in index.volume_tables().values():
+        glossary.extend(e for e in table if e not in builtin)
+    entries = sorted(glossary, key=lambda e: (e.form.lower(), e.form, e.source))
+    total = len(entries)
     if q:
         needle = q.lower()
         entries = [
             e for e in entries
             if needle in e.form.lower() or any(needle in x.lower() for x in e.expansions) or needle in e.note.lower()
         ]
-    return render_template("abbreviations.html", entries=entries, q=q, total=len(get_index().table))
+    return render_template("abbreviations.html", entries=entries, q=q, total=total)
 
 
 @bp.route("/tips")

@@ -58,3 +58,9 @@ def test_italics_coexist_with_marks():
     html = str(render(annotated))
     assert '<abbr title="should"><mark>shld</mark></abbr> <i>not</i>' in html
     assert "<mark><i>Agence</i></mark><i> France Presse</i>" in html
+
+
+def test_glossary_shows_volume_lists_with_their_source(volume_client):
+    page = volume_client.get("/abbreviations?q=GOI").get_data(as_text=True)
+    assert "frus1951mini list of abbreviations" in page
+    assert "built-in" in page  # the one-way built-in GOI is listed too
