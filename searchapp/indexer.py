@@ -24,6 +24,7 @@ import os
 import shutil
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -358,119 +359,153 @@ def build_index(
     is called as files are read.
     """
     table = table or AbbreviationTable.builtin()
-    started = time.perf_counter()
     with build_lock(index_root):
-        for stale in index_root.glob("gen-*.tmp"):
-            shutil.rmtree(stale, ignore_errors=True)
-        prints = _fingerprints(corpus_dir)
-        previous = None if full else _previous_meta(index_root, table, corpus_dir)
-        name = f"gen-{dt.datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        report = BuildReport(index_dir=str(index_root), generation=name, abbreviations_digest=table.digest())
-        report.files = len(prints)
-        files_meta: dict[str, dict] = {}
-        only: set[str] | None = None
-        seen: dict[str, str] = {}
-        remove_ids: set[str] = set()
-        if previous is not None:
-            old_files: dict[str, dict] = previous["files"]
-            only = {rel for rel, sig in prints.items() if rel not in old_files or tuple(old_files[rel]["sig"]) != sig}
-            removed = set(old_files) - set(prints)
-            for rel, entry in old_files.items():
-                if rel in only or rel in removed:
-                    remove_ids.update(entry["docs"])
-                else:
-                    files_meta[rel] = entry
-                    seen.update({doc_id: rel for doc_id in entry["docs"]})
-                    if entry.get("skipped"):
-                        report.skipped.append(SkippedFile(rel, entry["skipped"]))
-            report.mode = "incremental"
-            report.changed_files = len(only)
-            report.removed_files = len(removed)
-            if not only and not removed:
-                report.mode = "up-to-date"
-                report.generation = previous["_generation"].name
-                report.documents, report.paragraphs = previous["documents"], previous["paragraphs"]
-                report.seconds = round(time.perf_counter() - started, 3)
-                return report
-        tmp = index_root / f"{name}.tmp"
-        if previous is not None:
-            _hardlink_copy(previous["_generation"], tmp)
-            ix = whoosh_index.open_dir(str(tmp))
-        else:
-            tmp.mkdir(parents=True)
-            ix = whoosh_index.create_in(str(tmp), make_schema(table))
-        writer = ix.writer(
-            **writer_options(
-                previous is None,
-                sum(max(size, 0) for size, _ in prints.values()),
-                has_volumes=any(rel.lower().endswith(".xml") for rel in prints),
-            )
-        )
-        probe_id = None
-        volume_pairs = {tuple(v) for v in (previous or {}).get("volume_abbreviations", [])}
-        volume_tables: dict[tuple, AbbreviationTable] = {}
-        done = 0
         try:
-            for doc_id in sorted(remove_ids):
-                writer.delete_by_term("doc_id", doc_id)
-            last_rel = None
-            for rel, item in scan_corpus(corpus_dir, only=only, seen=seen):
-                entry = files_meta.setdefault(rel, {"sig": list(prints.get(rel, (-1, -1))), "docs": []})
-                if isinstance(item, SkippedFile):
-                    report.skipped.append(item)
-                    entry["skipped"] = item.reason
-                else:
-                    doc_table = None
-                    if item.extra_abbreviations:
-                        cache_key = (item.volume, item.extra_abbreviations)
-                        if cache_key not in volume_tables:
-                            volume_tables[cache_key] = table.with_extra(item.extra_abbreviations, f"{item.volume} list of abbreviations")
-                            volume_pairs.update((item.volume or "", f, e) for f, e in item.extra_abbreviations)
-                        doc_table = volume_tables[cache_key]
-                    for paragraph in item.paragraphs:
-                        fields = paragraph_fields(item, paragraph, doc_table)
-                        writer.add_document(**fields)
-                        probe_id = probe_id or fields["para_id"]
-                        report.paragraphs += 1
-                    report.documents += 1
-                    entry["docs"].append(item.doc_id)
-                if rel != last_rel:
-                    done += 1
-                    last_rel = rel
-                    if progress is not None:
-                        progress(done, len(only) if only is not None else report.files)
-            writer.commit()
-        except BaseException:
+            return _build(corpus_dir, index_root, table, progress, full, allow_parallel=True)
+        except _ParallelWriterFailed as exc:
+            # a machine where worker processes cannot run (no /dev/shm, no fork...): the
+            # same build in one process
+            warnings.warn(f"parallel index writers failed ({exc.__cause__!r}); building in one process", stacklevel=2)
+            return _build(corpus_dir, index_root, table, progress, full, allow_parallel=False)
+
+
+class _ParallelWriterFailed(Exception):
+    """The parallel writer failed for a reason of its own; the build can run serially."""
+
+
+def _build(
+    corpus_dir: Path,
+    index_root: Path,
+    table: AbbreviationTable,
+    progress: ProgressFn | None,
+    full: bool,
+    allow_parallel: bool,
+) -> BuildReport:
+    started = time.perf_counter()
+    for stale in index_root.glob("gen-*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    prints = _fingerprints(corpus_dir)
+    previous = None if full else _previous_meta(index_root, table, corpus_dir)
+    name = f"gen-{dt.datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    report = BuildReport(index_dir=str(index_root), generation=name, abbreviations_digest=table.digest())
+    report.files = len(prints)
+    files_meta: dict[str, dict] = {}
+    only: set[str] | None = None
+    seen: dict[str, str] = {}
+    remove_ids: set[str] = set()
+    if previous is not None:
+        old_files: dict[str, dict] = previous["files"]
+        only = {rel for rel, sig in prints.items() if rel not in old_files or tuple(old_files[rel]["sig"]) != sig}
+        removed = set(old_files) - set(prints)
+        for rel, entry in old_files.items():
+            if rel in only or rel in removed:
+                remove_ids.update(entry["docs"])
+            else:
+                files_meta[rel] = entry
+                seen.update({doc_id: rel for doc_id in entry["docs"]})
+                if entry.get("skipped"):
+                    report.skipped.append(SkippedFile(rel, entry["skipped"]))
+        report.mode = "incremental"
+        report.changed_files = len(only)
+        report.removed_files = len(removed)
+        if not only and not removed:
+            report.mode = "up-to-date"
+            report.generation = previous["_generation"].name
+            report.documents, report.paragraphs = previous["documents"], previous["paragraphs"]
+            report.seconds = round(time.perf_counter() - started, 3)
+            return report
+    tmp = index_root / f"{name}.tmp"
+    if previous is not None:
+        _hardlink_copy(previous["_generation"], tmp)
+        ix = whoosh_index.open_dir(str(tmp))
+    else:
+        tmp.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(tmp), make_schema(table))
+    options = writer_options(
+        previous is None,
+        sum(max(size, 0) for size, _ in prints.values()),
+        has_volumes=any(rel.lower().endswith(".xml") for rel in prints),
+    )
+    if not allow_parallel:
+        options = {k: v for k, v in options.items() if k not in ("procs", "multisegment")}
+    parallel = options.get("procs", 1) > 1
+    try:
+        writer = ix.writer(**options)
+    except Exception as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if parallel:
+            raise _ParallelWriterFailed from exc
+        raise
+    probe_id = None
+    volume_pairs = {tuple(v) for v in (previous or {}).get("volume_abbreviations", [])}
+    volume_tables: dict[tuple, AbbreviationTable] = {}
+    done = 0
+    try:
+        for doc_id in sorted(remove_ids):
+            writer.delete_by_term("doc_id", doc_id)
+        last_rel = None
+        for rel, item in scan_corpus(corpus_dir, only=only, seen=seen):
+            entry = files_meta.setdefault(rel, {"sig": list(prints.get(rel, (-1, -1))), "docs": []})
+            if isinstance(item, SkippedFile):
+                report.skipped.append(item)
+                entry["skipped"] = item.reason
+            else:
+                doc_table = None
+                if item.extra_abbreviations:
+                    cache_key = (item.volume, item.extra_abbreviations)
+                    if cache_key not in volume_tables:
+                        volume_tables[cache_key] = table.with_extra(item.extra_abbreviations, f"{item.volume} list of abbreviations")
+                        volume_pairs.update((item.volume or "", f, e) for f, e in item.extra_abbreviations)
+                    doc_table = volume_tables[cache_key]
+                for paragraph in item.paragraphs:
+                    fields = paragraph_fields(item, paragraph, doc_table)
+                    writer.add_document(**fields)
+                    probe_id = probe_id or fields["para_id"]
+                    report.paragraphs += 1
+                report.documents += 1
+                entry["docs"].append(item.doc_id)
+            if rel != last_rel:
+                done += 1
+                last_rel = rel
+                if progress is not None:
+                    progress(done, len(only) if only is not None else report.files)
+        writer.commit()
+    except BaseException as exc:
+        try:
             writer.cancel()
-            ix.close()
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        if previous is not None:
-            # counts of the whole index, not only of what this update touched
-            with ix.searcher() as searcher:
-                report.paragraphs = searcher.doc_count()
-            report.documents = sum(len(e["docs"]) for e in files_meta.values())
+        except Exception:  # noqa: BLE001 - a broken parallel writer may not cancel cleanly
+            pass
         ix.close()
-        meta = {
-            "schema_version": SCHEMA_VERSION,
-            "abbreviations_digest": table.digest(),
-            "documents": report.documents,
-            "paragraphs": report.paragraphs,
-            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "corpus": str(corpus_dir.resolve()),
-            "volume_abbreviations": sorted(volume_pairs),
-            "files": files_meta,
-        }
-        (tmp / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
-        _verify(tmp, report.paragraphs, probe_id)
-        _fsync_tree(tmp)
-        final = index_root / name
-        os.replace(tmp, final)
-        served = (index_root / CURRENT).resolve().name if (index_root / CURRENT).exists() else None
-        _switch_current(index_root, final)
-        _remove_old_generations(index_root, keep={name, served} - {None})
-        report.seconds = round(time.perf_counter() - started, 3)
-        return report
+        shutil.rmtree(tmp, ignore_errors=True)
+        if parallel and isinstance(exc, (OSError, EOFError, ImportError, RuntimeError)):
+            raise _ParallelWriterFailed from exc
+        raise
+    if previous is not None:
+        # counts of the whole index, not only of what this update touched
+        with ix.searcher() as searcher:
+            report.paragraphs = searcher.doc_count()
+        report.documents = sum(len(e["docs"]) for e in files_meta.values())
+    ix.close()
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "abbreviations_digest": table.digest(),
+        "documents": report.documents,
+        "paragraphs": report.paragraphs,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "corpus": str(corpus_dir.resolve()),
+        "volume_abbreviations": sorted(volume_pairs),
+        "files": files_meta,
+    }
+    (tmp / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    _verify(tmp, report.paragraphs, probe_id)
+    _fsync_tree(tmp)
+    final = index_root / name
+    os.replace(tmp, final)
+    served = (index_root / CURRENT).resolve().name if (index_root / CURRENT).exists() else None
+    _switch_current(index_root, final)
+    _remove_old_generations(index_root, keep={name, served} - {None})
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
 
 
 def _hardlink_copy(source: Path, target: Path) -> None:

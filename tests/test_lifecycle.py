@@ -179,3 +179,18 @@ def test_build_refuses_while_another_process_builds(tmp_path):
         holder.wait()
         holder.stdout.close()
     assert build_index(corpus, root).documents == 3
+
+
+def test_parallel_writer_failure_falls_back_to_one_process(tmp_path, monkeypatch):
+    from whoosh.multiproc import MpWriter
+
+    def broken(*args, **kwargs):
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(MpWriter, "__init__", broken)
+    monkeypatch.setenv("SEARCHAPP_BUILD_PROCS", "2")
+    corpus = write_corpus(tmp_path / "corpus")
+    with pytest.warns(UserWarning, match="building in one process"):
+        report = build_index(corpus, tmp_path / "ix", full=True)
+    assert report.documents == 3
+    assert ids(SearchIndex(tmp_path / "ix"), "shld") == ["t1#p1", "t1#p3", "t3#p1"]
