@@ -141,19 +141,16 @@ class AbbreviationTable:
         self.entries: tuple[Abbreviation, ...] = tuple(merged.values())
         self._digest: str | None = None
         self._by_first: dict[str, list[Abbreviation]] = {}
-        self._by_expansion: dict[tuple[str, ...], list[Abbreviation]] = {}
         for entry in self.entries:
             self._by_first.setdefault(key(entry.form_words[0]), []).append(entry)
-            if entry.match != "display":
-                for keys in entry.expansion_keys:
-                    self._by_expansion.setdefault(keys, []).append(entry)
         for bucket in self._by_first.values():
             bucket.sort(key=lambda e: (-len(e.form_words), e.case != "exact", e.match == "display"))
-        self.max_words = max((len(e.form_words) for e in self.entries), default=1)
         #: multi-word full forms ("soviet government"), by first word: each is also
         #: indexed as one concept term, so that searching it costs a term lookup, not a
         #: phrase match
-        self.concepts: frozenset[tuple[str, ...]] = frozenset(k for k in self._by_expansion if len(k) > 1)
+        self.concepts: frozenset[tuple[str, ...]] = frozenset(
+            keys for entry in self.entries if entry.match != "display" for keys in entry.expansion_keys if len(keys) > 1
+        )
         self._concepts_by_first: dict[str, list[tuple[str, ...]]] = {}
         for concept in sorted(self.concepts, key=len, reverse=True):
             self._concepts_by_first.setdefault(concept[0], []).append(concept)
@@ -249,15 +246,6 @@ class AbbreviationTable:
     def concepts_starting_with(self, word_key: str) -> list[tuple[str, ...]]:
         """Multi-word full forms whose first word is ``word_key``, longest first."""
         return self._concepts_by_first.get(word_key, [])
-
-    def entries_for_expansion(self, keys: tuple[str, ...]) -> list[Abbreviation]:
-        """Entries (not display-only) one of whose expansions is exactly ``keys``."""
-        return list(self._by_expansion.get(keys, ()))
-
-    def lookup(self, form: str) -> list[Abbreviation]:
-        """Entries whose form is ``form`` (case-insensitively)."""
-        form_keys = [key(w) for w in words(form)]
-        return [e for e in self._by_first.get(form_keys[0], []) if [key(w) for w in e.form_words] == form_keys] if form_keys else []
 
 
 def read_abbreviation_file(path: Path) -> list[Abbreviation]:

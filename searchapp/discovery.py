@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .abbreviations import ENGLISH_WORDS, AbbreviationTable
 from .corpus import CorpusScan
-from .highlight import masked
+from .models import mask_markers
 from .tokens import iter_words, key
 
 _VOWELS = set("aeiouy")
@@ -95,7 +95,7 @@ def suggest_abbreviations(
     texts: list[str] = []
     for doc in scan.documents:
         for paragraph in doc.paragraphs:
-            text = masked(paragraph.text, paragraph.markers)
+            text = mask_markers(paragraph.text, paragraph.markers)
             texts.append(text)
             for start, end, surface in iter_words(text):
                 k = key(surface)

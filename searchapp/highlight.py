@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from .abbreviations import COMMON_WORDS, Abbreviation, AbbreviationTable
 from .analysis import Term, analyze
-from .models import AbbreviationUse, Marker
+from .models import AbbreviationUse, Marker, mask_markers
 from .tokens import key
 
 SNIPPET_CHARS = 280
@@ -75,15 +75,6 @@ class Annotated:
             if pos < end:
                 forms.append(self.text[pos:end])
         return [" ".join(f.split()) for f in forms if f.strip()]
-
-
-def masked(text: str, markers: Sequence[Marker]) -> str:
-    if not markers:
-        return text
-    chars = list(text)
-    for m in markers:
-        chars[m.start:m.end] = " " * (m.end - m.start)
-    return "".join(chars)
 
 
 def _abbreviation_spans(terms: Sequence[Term]) -> list[tuple[int, int, Abbreviation]]:
@@ -159,7 +150,7 @@ def annotate(
     emphasis: Sequence[tuple[int, int]] = (),
 ) -> Annotated:
     """Analyse a paragraph: its abbreviations, and the spans that match ``spec``."""
-    terms = list(analyze(masked(text, markers), table))
+    terms = list(analyze(mask_markers(text, tuple(markers)), table))
     result = Annotated(text, tuple(markers), abbrs=_abbreviation_spans(terms), emphasis=tuple(map(tuple, emphasis)))
     if spec:
         result.marks = _merge(_match_spans(terms, spec), text)

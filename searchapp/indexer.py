@@ -36,7 +36,7 @@ from whoosh.query import Term
 from .abbreviations import AbbreviationTable
 from .analysis import VolumeText
 from .corpus import SkippedFile, file_signature, iter_corpus_files, scan_corpus
-from .models import Document, Paragraph
+from .models import Document, Paragraph, mask_markers
 from .schema import SCHEMA_VERSION, make_schema
 
 META_FILE = "searchapp.json"
@@ -146,17 +146,6 @@ def writer_options(full: bool, corpus_bytes: int, has_volumes: bool = False) -> 
     return {"limitmb": WRITER_LIMIT_MB // procs, "procs": procs, "multisegment": True, "compound": False}
 
 
-def masked_text(paragraph: Paragraph) -> str:
-    """The paragraph text with page and footnote markers blanked out (same length), so
-    offsets into it are offsets into the source text."""
-    if not paragraph.markers:
-        return paragraph.text
-    chars = list(paragraph.text)
-    for marker in paragraph.markers:
-        chars[marker.start:marker.end] = " " * (marker.end - marker.start)
-    return "".join(chars)
-
-
 def para_id(doc_id: str, n: int) -> str:
     return f"{doc_id}#p{n}"
 
@@ -167,7 +156,7 @@ def date_key(date: dt.date | None) -> int:
 
 def paragraph_fields(doc: Document, paragraph: Paragraph, table: AbbreviationTable | None = None) -> dict:
     """The index document of one paragraph."""
-    text = masked_text(paragraph)
+    text = mask_markers(paragraph.text, paragraph.markers)
     fields = {
         "para_id": para_id(doc.doc_id, paragraph.n),
         "doc_id": doc.doc_id,

@@ -35,6 +35,17 @@ class Marker:
     value: str
 
 
+def mask_markers(text: str, markers: tuple[Marker, ...] | list[Marker]) -> str:
+    """``text`` with its markers blanked out (same length): what is analysed and indexed,
+    so that offsets into it are offsets into the source text."""
+    if not markers:
+        return text
+    chars = list(text)
+    for marker in markers:
+        chars[marker.start:marker.end] = " " * (marker.end - marker.start)
+    return "".join(chars)
+
+
 @dataclass(frozen=True)
 class Paragraph:
     """One searchable unit: a body paragraph, the signature, a footnote, ...
