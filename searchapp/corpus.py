@@ -137,23 +137,35 @@ def is_classification(line: str) -> bool:
     )
 
 
+_SENDER_PREFIX_RE = re.compile(
+    r"^(?:Telegram|Memorandum|Letter|Despatch|Airgram|Note|Message|Instruction)"
+    r"(?:\s+of\s+Conversation)?,?\s+(?:From|by)\s+",
+    re.IGNORECASE,
+)
+_NO_SENDER_RE = re.compile(r"^(?:Memorandum|Editorial|Minutes|Paper|Report|Statement)\b", re.IGNORECASE)
+
+
 def split_sender_recipient(title: str) -> tuple[str | None, str | None]:
-    """``The Ambassador in Korea (Muccio) to the Secretary of State`` → sender, recipient."""
-    body = re.sub(
-        r"^(?:(?:Telegram|Memorandum|Letter|Despatch|Airgram|Note|Message|Instruction)"
-        r"(?: of Conversation)?\s+(?:From|by)\s+)",
-        "",
-        title,
-        flags=re.IGNORECASE,
-    )
-    if body == title and re.match(r"^(?:Memorandum|Editorial|Minutes|Paper|Report)\b", title):
+    """``The Ambassador in Korea (Muccio) to the Secretary of State`` → sender, recipient.
+
+    Splits at the first " to " after the first ")" if there is one there (so "The Special
+    Assistant to the Secretary (Battle) to ..." keeps its title), else at the first " to ";
+    a leading "Memorandum by" / "Telegram From" is dropped. Used for text pages and TEI
+    heads alike; a title that does not read "X to Y" gives ``(None, None)``.
+    """
+    body = _SENDER_PREFIX_RE.sub("", title, count=1)
+    if body == title and _NO_SENDER_RE.match(title):
         return None, None
-    start = body.find(")") + 1 if "(" in body else 0
-    match = re.search(r"\s+to\s+", body[start:])
-    if not match:
-        return None, None
-    sender = body[: start + match.start()].strip(" ,")
-    recipient = body[start + match.end():].strip(" ,")
+    close = body.find(")") + 1 if "(" in body else 0
+    match = re.search(r"\s+to\s+", body[close:])
+    if match:
+        cut_start, cut_end = close + match.start(), close + match.end()
+    else:
+        match = re.search(r"\s+to\s+", body)
+        if not match:
+            return None, None
+        cut_start, cut_end = match.start(), match.end()
+    sender, recipient = body[:cut_start].strip(" ,"), body[cut_end:].strip(" ,")
     if not sender or not recipient:
         return None, None
     return sender, recipient

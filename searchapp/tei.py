@@ -55,6 +55,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .corpus import split_sender_recipient
 from .models import Document, Marker, Paragraph
 
 __all__ = ["TeiError", "read_tei_volume", "read_volume_abbreviations", "split_sender_recipient"]
@@ -92,12 +93,6 @@ _CLASSIFICATION_LINE_WORDS = {
     "limdis", "noforn", "security", "information", "personal", "and", "private", "for", "the",
     "secretary", "emergency", "routine",
 }
-_SENDER_PREFIX_RE = re.compile(
-    r"^(?:Telegram|Memorandum|Letter|Despatch|Airgram|Note|Message|Instruction)"
-    r"(?:\s+of\s+Conversation)?,?\s+(?:From|by)\s+",
-    re.IGNORECASE,
-)
-_NO_SENDER_RE = re.compile(r"^(?:Memorandum|Editorial|Minutes|Paper|Report|Statement)\b", re.IGNORECASE)
 _HEAD_TYPES = ("Memorandum of Conversation", "Memorandum", "Letter", "Telegram")
 
 
@@ -502,31 +497,6 @@ def _place(dateline: ET.Element | None) -> str | None:
         if _local(elem.tag) == "placeName":
             return _plain(elem) or None
     return None
-
-
-def split_sender_recipient(title: str) -> tuple[str | None, str | None]:
-    """``The Ambassador in India (Henderson) to the Secretary of State`` → sender, recipient.
-
-    Splits at the first " to " after the first ")" if there is one there, else at the first
-    " to "; a leading "Memorandum by" / "Telegram From" is dropped. Heads that do not read
-    "X to Y" give ``(None, None)``.
-    """
-    body = _SENDER_PREFIX_RE.sub("", title, count=1)
-    if body == title and _NO_SENDER_RE.match(title):
-        return None, None
-    close = body.find(")") + 1 if "(" in body else 0
-    match = re.search(r"\s+to\s+", body[close:])
-    if match:
-        cut_start, cut_end = close + match.start(), close + match.end()
-    else:
-        match = re.search(r"\s+to\s+", body)
-        if not match:
-            return None, None
-        cut_start, cut_end = match.start(), match.end()
-    sender, recipient = body[:cut_start].strip(" ,"), body[cut_end:].strip(" ,")
-    if not sender or not recipient:
-        return None, None
-    return sender, recipient
 
 
 def _terms(list_elem: ET.Element) -> list[tuple[str, str]]:

@@ -101,6 +101,11 @@ def test_date_from_file_number(file_number, expected):
             "the Ambassador in France (Bruce)",
         ),
         ("Memorandum by the Secretary of State to the President", "the Secretary of State", "the President"),
+        (
+            "Memorandum by the Joint Chiefs of Staff to the Secretary of Defense (Marshall)",
+            "the Joint Chiefs of Staff",
+            "the Secretary of Defense (Marshall)",
+        ),
         ("Telegram From the Embassy in Japan to the Department of State", "the Embassy in Japan", "the Department of State"),
         ("Memorandum of Conversation, by the Director of the Office of Chinese Affairs (Clubb)", None, None),
         ("Editorial Note", None, None),

@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from searchapp import create_app
 from searchapp.indexer import build_index
 
+from ..conftest import write_corpus
+
 ROOT = Path(__file__).resolve().parents[2]
 SEED_ID = "000_543ec0455553e979"
 
@@ -60,9 +62,7 @@ Evilsender
 
 
 def write_web_corpus(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for doc_id, text in WEB_TELEGRAMS.items():
-        (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+    write_corpus(folder, WEB_TELEGRAMS)
     for seed in (ROOT / "seeds").glob("*.txt"):
         shutil.copy(seed, folder / seed.name)
     return folder
