@@ -26,7 +26,7 @@ import time
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,10 +157,9 @@ def quote_multiword_forms(text: str, table: AbbreviationTable, multiword: set[tu
 class _Rewriter:
     """Walks a parsed query: expands abbreviations, lowercases, bounds wildcards."""
 
-    def __init__(self, table: AbbreviationTable, reader, schema_fields: Iterable[str]):
+    def __init__(self, table: AbbreviationTable, reader):
         self.table = table
         self.reader = reader
-        self.fields = set(schema_fields)
         self.notes: list[str] = []
         self.terms: set[str] = set()
         self.phrases: list[tuple[tuple[str, ...], int]] = []
@@ -300,7 +299,7 @@ def prepare(text: str, table: AbbreviationTable, schema, reader, multiword: set[
         raise QueryError(f"The query could not be read ({exc.__class__.__name__}); check quotes and parentheses.") from exc
     if _count_leaves(parsed) > MAX_CLAUSES:
         raise QueryError(f"The query has too many terms (at most {MAX_CLAUSES}); shorten it.")
-    rewriter = _Rewriter(table, reader, schema.names())
+    rewriter = _Rewriter(table, reader)
     rewritten = rewriter(parsed)
     if isinstance(rewritten, wq.Query) and not rewritten.is_leaf():
         rewritten = rewritten.normalize()
