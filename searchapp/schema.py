@@ -14,12 +14,15 @@ from __future__ import annotations
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .abbreviations import AbbreviationTable
-from .analysis import TelegramAnalyzer
+from .analysis import PairAnalyzer, TelegramAnalyzer
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: BM25F weights: a word in the title says less about a paragraph than one in its text
 FIELD_WEIGHTS = {"text": 1.0, "title": 0.4}
+
+#: BM25F length normalisation per field (others: 0.75); titles are short and alike
+FIELD_B = {"text": 0.75, "title": 0.5}
 
 #: fields a user may name in a query (``title:korea``), with the index field they map to
 QUERY_FIELDS = {
@@ -47,6 +50,9 @@ def make_schema(table: AbbreviationTable) -> Schema:
         n=STORED,
         kind=ID(stored=True),
         text=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        # the same text as word pairs ("armistice line"): a two-word phrase is one term
+        # here, answered without reading positions (Elasticsearch's index_phrases)
+        pairs=TEXT(analyzer=PairAnalyzer(table), stored=False, phrase=False),
         # header fields repeat on every paragraph of a document: no positions
         title=TEXT(analyzer=analyzer, stored=True, phrase=False),
         sender=TEXT(analyzer=analyzer, stored=True, phrase=False),

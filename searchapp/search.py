@@ -25,11 +25,11 @@ import threading
 import time
 import unicodedata
 from array import array
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh import collectors, scoring, sorting
 from whoosh import query as wq
 from whoosh.qparser import (
@@ -46,10 +46,11 @@ from whoosh.qparser import (
 
 from .abbreviations import AbbreviationTable, concept_term
 from .analysis import TelegramAnalyzer
+from .evaluate import GenerationArrays, Matches, Unsupported, evaluate, top
 from .highlight import MatchSpec, annotate, snippet
 from .indexer import IndexInfo, SearchappIndexError, open_current
 from .models import Hit, Marker, SearchResult
-from .schema import FIELD_WEIGHTS, QUERY_FIELDS
+from .schema import FIELD_B, FIELD_WEIGHTS, QUERY_FIELDS
 from .tokens import iter_words, key
 
 MAX_QUERY_CHARS = 1000
@@ -375,6 +376,7 @@ class SearchIndex:
         self._state: tuple[str, object, IndexInfo, AbbreviationTable, dict[str, AbbreviationTable], set] | None = None
         self._state_checked = 0.0
         self._maps: tuple | None = None
+        self._arrays: tuple[str, GenerationArrays] | None = None
         self._searchers: list = []
         self._stale: tuple | None = None
         self._load()
@@ -440,7 +442,7 @@ class SearchIndex:
                 with self._lock:
                     if old in self._searchers:
                         self._searchers.remove(old)
-            local.searcher = state[1].searcher(weighting=scoring.BM25F(text_B=0.75, title_B=0.5))
+            local.searcher = state[1].searcher(weighting=scoring.BM25F(**{f'{name}_B': b for name, b in FIELD_B.items()}))
             local.generation = state[0]
             with self._lock:
                 self._searchers.append(local.searcher)
@@ -501,36 +503,25 @@ class SearchIndex:
         searcher = self.searcher()
         prepared = prepare(cleaned, state[3], searcher.schema, searcher.reader(), state[5])
         q = _with_title_boost(prepared.query)
-        filters = []
-        if start or end:
-            # unknown dates are stored as 0: a date filter leaves them out
-            filters.append(wq.NumericRange("date", _date_key(start) if start else 1, _date_key(end) if end else 99991231))
-        if volume:
-            filters.append(wq.Term("volume", volume))
-        filter_q = wq.And(filters) if filters else None
-        sortedby = None
-        if sort in ("date", "-date"):
-            # ties keep index order (document by document, paragraph by paragraph)
-            sortedby = sorting.FieldFacet("date", reverse=sort == "-date")
         limit = page * page_size
-        recorder = _MatchRecorder(searcher.collector(limit=limit, sortedby=sortedby))
-        collector = collectors.FilterCollector(recorder, allow=filter_q) if filter_q is not None else recorder
-        searcher.search_with_collector(q, collector)
-        results = collector.results()
-        matched = recorder.matched
+        try:
+            ranked, matched = self._run_arrays(state[0], searcher, q, sort, limit, start, end, volume)
+        except Unsupported:
+            ranked, matched = self._run_whoosh(searcher, q, sort, limit, start, end, volume)
         total = len(matched)
         doc_of, volume_of, volume_names = self._docnum_maps(state[0], searcher)
-        documents = len(set(map(doc_of.__getitem__, matched)))
-        volume_counts = Counter(map(volume_of.__getitem__, matched)) if len(volume_names) > 1 else Counter()
+        documents = len(np.unique(doc_of[matched])) if total else 0
+        volume_counts = np.bincount(volume_of[matched]) if total and len(volume_names) > 1 else np.zeros(0, dtype=np.int64)
         volumes = tuple(
-            sorted(((volume_names[v], n) for v, n in volume_counts.items() if volume_names[v]), key=lambda item: (-item[1], item[0]))
+            sorted(((volume_names[v], int(n)) for v, n in enumerate(volume_counts) if n and volume_names[v]),
+                   key=lambda item: (-item[1], item[0]))
         )
         typed = {key(w) for _, _, w in iter_words(cleaned)}
         hits: list[Hit] = []
         also: dict[str, None] = {}
         seen_forms: set[str] = set()
-        for hit in results[(page - 1) * page_size:limit]:
-            found, forms = self._hit(hit.fields(), hit.score, prepared.spec)
+        for docnum, score in ranked[(page - 1) * page_size:limit]:
+            found, forms = self._hit(searcher.stored_fields(docnum), score, prepared.spec)
             hits.append(found)
             for form in forms:
                 if not {key(w) for _, _, w in iter_words(form)} <= typed and form.lower() not in seen_forms:
@@ -552,8 +543,54 @@ class SearchIndex:
             volumes=volumes,
         )
 
-    def _docnum_maps(self, generation: str, searcher) -> tuple[array, array, list[str]]:
-        """docnum → document ordinal and docnum → volume ordinal (6 bytes a paragraph),
+    def _run_arrays(self, generation: str, searcher, q: wq.Query, sort: str, limit: int,
+                    start: dt.date | None, end: dt.date | None, volume: str | None) -> tuple[list[tuple[int, float]], np.ndarray]:
+        """The first ``limit`` (docnum, score) and every matching docnum, evaluated on
+        arrays (see ``evaluate``); Unsupported for a query form it does not handle."""
+        arrays = self._arrays
+        if arrays is None or arrays[0] != generation:
+            with self._lock:
+                arrays = self._arrays
+                if arrays is None or arrays[0] != generation:
+                    arrays = self._arrays = (generation, GenerationArrays(searcher, FIELD_B))
+        arrays = arrays[1]
+        matches = evaluate(q, searcher, arrays)
+        if (start or end) and len(matches):
+            dates = arrays.dates(searcher)[matches.ids]
+            keep = (dates >= (_date_key(start) if start else 1)) & (dates <= (_date_key(end) if end else 99991231))
+            matches = Matches(matches.ids[keep], matches.scores[keep])
+        if volume and len(matches):
+            in_volume = arrays.postings(searcher, "volume", volume)
+            keep = np.isin(matches.ids, in_volume.ids, assume_unique=True)
+            matches = Matches(matches.ids[keep], matches.scores[keep])
+        keys = arrays.dates(searcher)[matches.ids] if sort in ("date", "-date") and len(matches) else None
+        order = top(matches, limit, keys, reverse=sort == "-date")
+        ranked = list(zip(matches.ids[order].tolist(), matches.scores[order].tolist()))
+        return ranked, matches.ids
+
+    def _run_whoosh(self, searcher, q: wq.Query, sort: str, limit: int,
+                    start: dt.date | None, end: dt.date | None, volume: str | None) -> tuple[list[tuple[int, float]], np.ndarray]:
+        """The same as :meth:`_run_arrays`, with Whoosh's matchers and collectors (any query)."""
+        filters = []
+        if start or end:
+            # unknown dates are stored as 0: a date filter leaves them out
+            filters.append(wq.NumericRange("date", _date_key(start) if start else 1, _date_key(end) if end else 99991231))
+        if volume:
+            filters.append(wq.Term("volume", volume))
+        filter_q = wq.And(filters) if filters else None
+        sortedby = None
+        if sort in ("date", "-date"):
+            # ties keep index order (document by document, paragraph by paragraph)
+            sortedby = sorting.FieldFacet("date", reverse=sort == "-date")
+        recorder = _MatchRecorder(searcher.collector(limit=limit, sortedby=sortedby))
+        collector = collectors.FilterCollector(recorder, allow=filter_q) if filter_q is not None else recorder
+        searcher.search_with_collector(q, collector)
+        # a sorted search gives the sort key as the score: no relevance score to show
+        ranked = [(hit.docnum, 0.0 if sortedby is not None else hit.score) for hit in collector.results()[:limit]]
+        return ranked, np.frombuffer(recorder.matched, dtype=np.uint32).astype(np.int64)
+
+    def _docnum_maps(self, generation: str, searcher) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """docnum → document ordinal and docnum → volume ordinal (8 bytes a paragraph),
         built once per served generation."""
         cached = self._maps
         if cached is not None and cached[0] == generation:
@@ -561,8 +598,8 @@ class SearchIndex:
         reader = searcher.reader()
         docs: dict[str, int] = {}
         volumes: dict[str, int] = {"": 0}
-        doc_of = array("I", (docs.setdefault(v, len(docs)) for v in reader.column_reader("doc_id")))
-        volume_of = array("I", (volumes.setdefault(v or "", len(volumes)) for v in reader.column_reader("volume")))
+        doc_of = np.fromiter((docs.setdefault(v, len(docs)) for v in reader.column_reader("doc_id")), dtype=np.uint32)
+        volume_of = np.fromiter((volumes.setdefault(v or "", len(volumes)) for v in reader.column_reader("volume")), dtype=np.uint32)
         maps = (doc_of, volume_of, list(volumes))
         self._maps = (generation, maps)
         return maps
