@@ -168,7 +168,7 @@ class TelegramAnalyzer(Analyzer):
         self.__init__(state["table"])
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.table == other.table
+        return isinstance(other, TelegramAnalyzer) and self.table == other.table
 
     def __repr__(self) -> str:
         return f"TelegramAnalyzer(<{len(self.table)} abbreviations {self.table.digest()}>)"
@@ -200,20 +200,6 @@ class TelegramAnalyzer(Analyzer):
                 t.pos, t.startchar, t.endchar = pos, start_char + start, start_char + end
                 yield t
             return
-        for text, pos, start, end in self._index_terms(value, start_pos):
-            t.text = text
-            if keeporiginal:
-                t.original = value[start:end]
-            t.pos = pos
-            t.startchar, t.endchar = start_char + start, start_char + end
-            yield t
-
-    def _index_terms(self, value: str, start_pos: int) -> list[tuple]:
-        """(key, pos, start, end) of each index-mode term of ``value``.
-
-        Short values (headers) are cached; a long one is remembered until the next
-        one, so that the ``pairs`` field reuses the analysis of the ``text`` field."""
-        global _last_analysis
         table = getattr(value, "table", None) or self.table
         if len(value) <= self.CACHE_MAX_CHARS and start_pos == 0:
             cache_key = (str(value), table.digest())
@@ -221,65 +207,15 @@ class TelegramAnalyzer(Analyzer):
             if terms is None:
                 if len(self._cache) >= self.CACHE_SIZE:
                     self._cache.clear()
-                terms = self._cache[cache_key] = _positions(_with_concepts(list(_terms(value, table)), table))
-            return terms
-        last = _last_analysis
-        if last is not None and last[1] is table and last[2] == start_pos and last[0] == value:
-            return last[3]
-        terms = _positions(_with_concepts(list(_terms(value, table, start_pos)), table))
-        _last_analysis = (value, table, start_pos, terms)
-        return terms
-
-
-#: the last long value analysed in this process: (value, table, start_pos, terms)
-_last_analysis: tuple | None = None
-
-
-def _positions(terms: list[tuple]) -> list[tuple]:
-    return [(text, pos, start, end) for text, pos, start, end, _, _ in terms]
-
-
-def word_pairs(terms: list[tuple]) -> list[str]:
-    """The ``"first second"`` pair of each two terms at consecutive positions (concept
-    terms left out): what a two-word phrase matches, as one term of the ``pairs`` field."""
-    at: dict[int, list[str]] = {}
-    for term in terms:
-        if "_" not in term[0]:
-            at.setdefault(term[1], []).append(term[0])
-    pairs: list[str] = []
-    for pos, firsts in at.items():
-        seconds = at.get(pos + 1)
-        if seconds:  # a pair repeated elsewhere in the text counts again (term frequency)
-            pairs.extend(dict.fromkeys(f"{first} {second}" for first in firsts for second in seconds))
-    return pairs
-
-
-def pair_term(first: str, second: str) -> str:
-    """The ``pairs`` term of a two-word phrase (keys as the index has them)."""
-    return f"{first} {second}"
-
-
-class PairAnalyzer(TelegramAnalyzer):
-    """Index mode: the word pairs of the text (see :func:`word_pairs`), for the
-    ``pairs`` field, which answers two-word phrases without reading positions.
-    (Query mode is never used: the query rewriter builds pair terms itself.)"""
-
-    def __repr__(self) -> str:
-        return f"PairAnalyzer(<{len(self.table)} abbreviations {self.table.digest()}>)"
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, start_pos: int = 0,
-                 mode: str = "", tokenize: bool = True, **kwargs) -> Iterator[Token]:
-        if mode == "query" or not tokenize:
-            yield from TelegramAnalyzer.__call__(self, value, positions=positions, chars=chars,
-                                                 start_pos=start_pos, mode=mode, tokenize=tokenize, **kwargs)
-            return
-        t = Token(positions, chars, mode=mode, **kwargs)
-        t.boost = 1.0
-        t.stopped = False
-        for pos, pair in enumerate(word_pairs(self._index_terms(value, start_pos))):
-            t.text = pair
+                terms = self._cache[cache_key] = _with_concepts(list(_terms(value, table)), table)
+        else:
+            terms = _with_concepts(list(_terms(value, table, start_pos)), table)
+        for text, pos, start, end, _, _ in terms:
+            t.text = text
+            if keeporiginal:
+                t.original = value[start:end]
             t.pos = pos
-            t.startchar = t.endchar = 0
+            t.startchar, t.endchar = start_char + start, start_char + end
             yield t
 
 

@@ -11,35 +11,42 @@ documents at once, and the query tree is evaluated with sorted-array set operati
 * ``And`` (with ``Not`` members): intersection, scores summed, negatives removed;
 * ``Or``: union, scores summed; ``AndNot``; ``AndMaybe`` (adds the optional scores);
   ``Require``;
-* a two-word ``Phrase`` (slop 1) of the text: one term of the ``pairs`` field.
+* ``Phrase``: the documents holding all its words, kept where the words stand at
+  consecutive positions, compared as arrays ``document << 32 | position - i`` of the
+  words' positions (read once per term, then cached); a sloppy phrase, or one with only a
+  few candidate documents, is checked by Whoosh's own phrase matcher.
 
 Scores are the ones Whoosh gives (the same BM25F formula, idf, quantized field lengths,
 average lengths and per-field B), sums apart from float rounding; order is score
-descending, then index order, as Whoosh's top collector. Anything else (a longer or
-sloppy phrase, a bare ``NOT``, a query form not listed) raises :class:`Unsupported` and
-``search`` runs Whoosh's own matchers instead.
+descending, then index order, as Whoosh's top collector (a phrase is scored as the sum of
+its words, not by Whoosh's phrase scorer). Anything else (a bare ``NOT``, an ``OR``
+with a ``NOT`` member, a query form not listed) raises :class:`Unsupported` and ``search``
+runs Whoosh's own matchers instead.
 
-Long postings lists are kept, as arrays, in a per-generation cache bounded in bytes
-(:data:`CACHE_BYTES`): the common words that make a search slow are the ones asked for
-again and again.
+Long postings lists and position lists are kept, as arrays, in a per-generation cache
+bounded in bytes (:data:`CACHE_BYTES`): the common words that make a search slow are the
+ones asked for again and again.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pickle import loads
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
-
-from .analysis import pair_term
 
 #: bytes of cached postings arrays per generation (12 bytes a posting)
 CACHE_BYTES = 96 * 1024 * 1024
 #: postings lists shorter than this are read again each time (it costs well under 1 ms)
 CACHE_MIN_POSTINGS = 1024
+#: a phrase with at most this many candidate documents is checked by Whoosh's matcher
+FEW_CANDIDATES = 200
 K1 = 1.2
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -66,6 +73,33 @@ class Matches:
 EMPTY = Matches(_EMPTY_IDS, _EMPTY_SCORES)
 
 
+@dataclass(frozen=True)
+class Positions:
+    """Where a term occurs: its live documents (ascending) and, for the document at
+    index ``i``, its positions ``positions[starts[i]:starts[i + 1]]``."""
+
+    ids: np.ndarray
+    starts: np.ndarray
+    positions: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.starts.nbytes + self.positions.nbytes
+
+    def keys_in(self, docs: np.ndarray, shift: int = 0) -> np.ndarray:
+        """``index in docs << 32 | (position - shift)`` of every occurrence in ``docs``
+        (each of which must hold the term), ascending."""
+        at = np.searchsorted(self.ids, docs)
+        first, counts = self.starts[at], self.starts[at + 1] - self.starts[at]
+        total = int(counts.sum())
+        if not total:
+            return _EMPTY_IDS
+        owner = np.repeat(np.arange(len(docs), dtype=np.int64), counts)
+        offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        positions = self.positions[np.repeat(first, counts) + offsets].astype(np.int64) - shift
+        return (owner << 32) | (positions & 0xFFFFFFFF)
+
+
 class GenerationArrays:
     """Per-generation arrays (field lengths, dates, live documents) and the postings
     cache. Built lazily, shared by every thread that searches this generation."""
@@ -77,7 +111,8 @@ class GenerationArrays:
         self._lock = threading.Lock()
         self._lengths: dict[str, np.ndarray] = {}
         self._dates: np.ndarray | None = None
-        self._cache: OrderedDict[tuple[str, str], Matches] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], Matches | Positions] = OrderedDict()
+        self._sizes: dict[tuple[str, str], int] = {}
         self._cache_bytes = 0
         self._deleted = [_deleted_docs(sub.reader()) for sub, _ in searcher.leaf_searchers()]
 
@@ -100,8 +135,16 @@ class GenerationArrays:
         """yyyymmdd (0 = unknown) of every global docnum."""
         if self._dates is None:
             with self._lock:
-                column = searcher.reader().column_reader("date")
-                self._dates = np.fromiter((v or 0 for v in column), dtype=np.int64, count=self.doc_count)
+                parts = []
+                for sub, _ in searcher.leaf_searchers():
+                    reader = sub.reader()
+                    count = reader.doc_count_all()
+                    column = reader.column_reader("date", translate=False) if reader.has_column("date") else None
+                    values = _numeric_column(column, count) if column is not None else np.zeros(count, dtype=np.int64)
+                    if values is None or (count and reader.column_reader("date")[0] != values[0]):
+                        values = np.fromiter((v or 0 for v in reader.column_reader("date")), dtype=np.int64, count=count)
+                    parts.append(values.astype(np.int64))
+                self._dates = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         return self._dates
 
     # -- postings ------------------------------------------------------------------------
@@ -116,15 +159,59 @@ class GenerationArrays:
                 return found
         found = self._read(searcher, fieldname, text)
         if len(found) >= CACHE_MIN_POSTINGS:
-            size = found.ids.nbytes + found.scores.nbytes
-            with self._lock:
-                if cache_key not in self._cache and size <= CACHE_BYTES:
-                    self._cache[cache_key] = found
-                    self._cache_bytes += size
-                    while self._cache_bytes > CACHE_BYTES:
-                        _, old = self._cache.popitem(last=False)
-                        self._cache_bytes -= old.ids.nbytes + old.scores.nbytes
+            self._remember(cache_key, found, found.ids.nbytes + found.scores.nbytes)
         return found
+
+    def positions(self, searcher, text: str) -> Positions:
+        """The positions of a ``text`` term (cached like postings)."""
+        cache_key = ("text positions", text)
+        with self._lock:
+            found = self._cache.get(cache_key)
+            if found is not None:
+                self._cache.move_to_end(cache_key)
+                return found
+        found = self._read_positions(searcher, text)
+        if len(found.ids) >= CACHE_MIN_POSTINGS:
+            self._remember(cache_key, found, found.nbytes)
+        return found
+
+    def _remember(self, cache_key: tuple[str, str], value, size: int) -> None:
+        with self._lock:
+            if cache_key in self._cache or size > CACHE_BYTES:
+                return
+            self._cache[cache_key] = value
+            self._sizes[cache_key] = size
+            self._cache_bytes += size
+            while self._cache_bytes > CACHE_BYTES:
+                old_key, _ = self._cache.popitem(last=False)
+                self._cache_bytes -= self._sizes.pop(old_key)
+
+    def _read_positions(self, searcher, text: str) -> Positions:
+        field = searcher.schema["text"]
+        btext = field.to_bytes(text)
+        id_parts, count_parts, delta_parts = [], [], []
+        for (sub, offset), deleted in zip(searcher.leaf_searchers(), self._deleted):
+            reader = sub.reader()
+            if ("text", btext) not in reader:
+                continue
+            ids, values = _read_values(reader, btext, field.format)
+            if deleted is not None and len(deleted):
+                keep = ~np.isin(ids, deleted, assume_unique=True)
+                ids, values = ids[keep], [v for v, k in zip(values, keep) if k]
+            decoded = [_decode_deltas(v) for v in values]
+            id_parts.append(ids + offset)
+            count_parts.append(np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded)))
+            delta_parts.append(np.fromiter(itertools.chain.from_iterable(decoded), dtype=np.int64))
+        if not id_parts:
+            return Positions(_EMPTY_IDS, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32))
+        counts = np.concatenate(count_parts)
+        deltas = np.concatenate(delta_parts)
+        starts = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        # positions are stored as deltas within each document: a running sum, restarted per document
+        running = np.cumsum(deltas)
+        base = np.repeat(np.concatenate(([0], running))[starts[:-1]], counts)
+        return Positions(np.concatenate(id_parts), starts, (running - base).astype(np.int32))
 
     def _read(self, searcher, fieldname: str, text: str) -> Matches:
         field = searcher.schema[fieldname]
@@ -171,12 +258,68 @@ def _length_bytes(reader, fieldname: str) -> np.ndarray | None:
         if not perdoc.has_column(lenfield):
             return None
         column = perdoc.column_reader(lenfield, LENGTHS_COLUMN)
-        return np.fromiter(column, dtype=np.uint8, count=reader.doc_count_all())
+        found = _numeric_column(column, reader.doc_count_all())
+        return found if found is not None else np.fromiter(column, dtype=np.uint8, count=reader.doc_count_all())
     except (AttributeError, ImportError):  # another codec: one document at a time
         values = [reader.doc_field_length(d, fieldname, 1) or 1 for d in range(reader.doc_count_all())]
         from whoosh.util.numeric import length_to_byte
 
         return np.array([length_to_byte(v) for v in values], dtype=np.uint8)
+
+
+#: struct typecodes of Whoosh's numeric columns → numpy (big-endian, standard sizes)
+_NUMPY_TYPES = {"B": "u1", "b": "i1", "H": ">u2", "h": ">i2", "I": ">u4", "i": ">i4", "Q": ">u8", "q": ">i8",
+                "f": ">f4", "d": ">f8"}
+
+
+def _numeric_column(column, doccount: int) -> np.ndarray | None:
+    """A Whoosh 2.7 ``NumericColumn`` read whole from its bytes (values after the last
+    one written are the default); None for another kind of column."""
+    try:
+        dtype = np.dtype(_NUMPY_TYPES[column._typecode])
+        count = min(column._count, doccount)
+        raw = column._dbfile.get(column._basepos, count * dtype.itemsize)
+        default = column._default
+    except (AttributeError, KeyError):
+        return None
+    values = np.full(doccount, default, dtype=dtype.newbyteorder("="))
+    values[:count] = np.frombuffer(raw, dtype=dtype)
+    return values
+
+
+def column_values(searcher, fieldname: str, translate: bool = True) -> list:
+    """The column of ``fieldname`` for every global docnum (None where a document has no
+    value; the stored bytes when not ``translate``), read a segment at a time: Whoosh
+    2.7's variable-length columns are split from their bytes in one pass instead of one
+    lookup a document."""
+    field = searcher.schema[fieldname]
+    values: list = []
+    for sub, _ in searcher.leaf_searchers():
+        reader = sub.reader()
+        count = reader.doc_count_all()
+        if not reader.has_column(fieldname):
+            values.extend([None] * count)
+            continue
+        column = reader.column_reader(fieldname, translate=False)
+        raw = _var_bytes_column(column, count)
+        if raw is None:
+            values.extend(reader.column_reader(fieldname, translate=translate))
+        elif translate:
+            values.extend(field.from_column_value(v) if v else None for v in raw)
+        else:
+            values.extend(raw)
+    return values
+
+
+def _var_bytes_column(column, doccount: int) -> list[bytes] | None:
+    """The values of a Whoosh 2.7 ``VarBytesColumn`` (None for another kind of column)."""
+    try:
+        offsets, lengths = column._offsets, column._lengths
+        end = max((o + n for o, n in zip(offsets[-1:], lengths[-1:])), default=0)
+        data = column._dbfile.get(column._basepos, end)
+    except AttributeError:
+        return None
+    return [data[o:o + n] for o, n in zip(offsets[:doccount], lengths[:doccount])]
 
 
 def _read_postings(reader, fieldname: str, btext: bytes, format_) -> tuple[np.ndarray, np.ndarray]:
@@ -207,6 +350,35 @@ def _read_postings(reader, fieldname: str, btext: bytes, format_) -> tuple[np.nd
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
+def _read_values(reader, btext: bytes, format_) -> tuple[np.ndarray, list[bytes]]:
+    """(segment docnums, encoded positions) of one ``text`` term in one segment."""
+    matcher = reader._terms.matcher("text", btext, format_)
+    if hasattr(matcher, "_read_values") and hasattr(matcher, "_goto"):
+        id_blocks, values = [], []
+        while matcher._blocklength:
+            matcher._read_ids()
+            matcher._read_values()
+            id_blocks.append(np.asarray(matcher._ids, dtype=np.int64))
+            values.extend(matcher._values)
+            if matcher._lastblock:
+                break
+            matcher._goto(matcher._nextoffset)
+        return (np.concatenate(id_blocks) if id_blocks else _EMPTY_IDS), values
+    ids, values = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        values.append(matcher.value())
+        matcher.next()
+    return np.array(ids, dtype=np.int64), values
+
+
+def _decode_deltas(value: bytes) -> list[int]:
+    """The position deltas of one posting (Whoosh's ``Positions`` format: a 4-byte count,
+    then a pickled list)."""
+    body = value[_INT_SIZE:]
+    return loads(body if body.endswith(b".") else body + b".")
+
+
 # -- the query tree --------------------------------------------------------------------------
 
 
@@ -218,9 +390,7 @@ def evaluate(q: wq.Query, searcher, arrays: GenerationArrays) -> Matches:
         found = arrays.postings(searcher, q.fieldname, q.text)
         return found if q.boost == 1.0 else Matches(found.ids, found.scores * q.boost)
     if isinstance(q, wq.Phrase):
-        if len(q.words) == 2 and q.slop == 1 and q.fieldname == "text" and "pairs" in searcher.schema:
-            return evaluate(wq.Term("pairs", pair_term(*q.words), boost=q.boost), searcher, arrays)
-        raise Unsupported("phrase")
+        return _phrase(q, searcher, arrays)
     if isinstance(q, wq.And):
         positives = [s for s in q.subqueries if not isinstance(s, wq.Not)]
         negatives = [s.query for s in q.subqueries if isinstance(s, wq.Not)]
@@ -245,6 +415,52 @@ def evaluate(q: wq.Query, searcher, arrays: GenerationArrays) -> Matches:
         keep = np.isin(a.ids, b.ids, assume_unique=True)
         return Matches(a.ids[keep], a.scores[keep])
     raise Unsupported(type(q).__name__)
+
+
+def _phrase(q: wq.Phrase, searcher, arrays: GenerationArrays) -> Matches:
+    """The documents holding all the phrase's words (scored as the sum of the words),
+    kept where the words stand at consecutive positions: compared as arrays of positions
+    for many candidates, by Whoosh's own phrase matcher for a few or for a sloppy phrase."""
+    if q.fieldname != "text" or not 2 <= len(q.words) <= 64:
+        raise Unsupported("phrase")
+    terms = [wq.Term("text", w, boost=q.boost) for w in q.words]
+    candidates = _intersect([evaluate(t, searcher, arrays) for t in terms])
+    if q.slop != 1 or len(candidates) <= FEW_CANDIDATES:
+        return _verified(q, candidates, searcher)
+    keys = None
+    for i, word in enumerate(q.words):
+        # (candidate index, position - i) of each occurrence: the phrase is where all agree
+        found = arrays.positions(searcher, word).keys_in(candidates.ids, shift=i)
+        keys = found if keys is None else np.intersect1d(keys, found, assume_unique=False)
+        if not len(keys):
+            return EMPTY
+    kept = np.unique(keys >> 32)
+    return Matches(candidates.ids[kept], candidates.scores[kept])
+
+
+def _verified(q: wq.Phrase, candidates: Matches, searcher) -> Matches:
+    """The candidates in which Whoosh's phrase matcher finds the phrase (positions read
+    for the candidates only)."""
+    if not len(candidates):
+        return candidates
+    keep = np.zeros(len(candidates), dtype=bool)
+    ids = candidates.ids
+    for sub, offset in searcher.leaf_searchers():
+        lo = int(np.searchsorted(ids, offset))
+        hi = int(np.searchsorted(ids, offset + sub.doc_count_all()))
+        if lo == hi:
+            continue
+        matcher = q.matcher(sub, sub.boolean_context())
+        for i in range(lo, hi):
+            if not matcher.is_active():
+                break
+            local = int(ids[i]) - offset
+            if matcher.id() < local:
+                matcher.skip_to(local)
+                if not matcher.is_active():
+                    break
+            keep[i] = matcher.id() == local
+    return Matches(ids[keep], candidates.scores[keep])
 
 
 def _boosted(m: Matches, boost: float) -> Matches:

@@ -157,15 +157,13 @@ def date_key(date: dt.date | None) -> int:
 def paragraph_fields(doc: Document, paragraph: Paragraph, table: AbbreviationTable | None = None) -> dict:
     """The index document of one paragraph."""
     text = mask_markers(paragraph.text, paragraph.markers)
-    indexed = VolumeText(text, table) if table is not None else text
     fields = {
         "para_id": para_id(doc.doc_id, paragraph.n),
         "doc_id": doc.doc_id,
         "n": paragraph.n,
         "kind": paragraph.kind,
-        "text": indexed,
+        "text": VolumeText(text, table) if table is not None else text,
         "_stored_text": paragraph.text,
-        "pairs": indexed,  # the same object: the analysis of "text" is reused
         "title": doc.title,
         "date": date_key(doc.date),
         "date_iso": doc.date.isoformat() if doc.date else None,

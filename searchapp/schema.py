@@ -14,9 +14,9 @@ from __future__ import annotations
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .abbreviations import AbbreviationTable
-from .analysis import PairAnalyzer, TelegramAnalyzer
+from .analysis import TelegramAnalyzer
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 4
 
 #: BM25F weights: a word in the title says less about a paragraph than one in its text
 FIELD_WEIGHTS = {"text": 1.0, "title": 0.4}
@@ -50,9 +50,6 @@ def make_schema(table: AbbreviationTable) -> Schema:
         n=STORED,
         kind=ID(stored=True),
         text=TEXT(analyzer=analyzer, stored=True, phrase=True),
-        # the same text as word pairs ("armistice line"): a two-word phrase is one term
-        # here, answered without reading positions (Elasticsearch's index_phrases)
-        pairs=TEXT(analyzer=PairAnalyzer(table), stored=False, phrase=False),
         # header fields repeat on every paragraph of a document: no positions
         title=TEXT(analyzer=analyzer, stored=True, phrase=False),
         sender=TEXT(analyzer=analyzer, stored=True, phrase=False),

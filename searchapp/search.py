@@ -46,7 +46,7 @@ from whoosh.qparser import (
 
 from .abbreviations import AbbreviationTable, concept_term
 from .analysis import TelegramAnalyzer
-from .evaluate import GenerationArrays, Matches, Unsupported, evaluate, top
+from .evaluate import GenerationArrays, Matches, Unsupported, column_values, evaluate, top
 from .highlight import MatchSpec, annotate, snippet
 from .indexer import IndexInfo, SearchappIndexError, open_current
 from .models import Hit, Marker, SearchResult
@@ -582,7 +582,8 @@ class SearchIndex:
         if sort in ("date", "-date"):
             # ties keep index order (document by document, paragraph by paragraph)
             sortedby = sorting.FieldFacet("date", reverse=sort == "-date")
-        recorder = _MatchRecorder(searcher.collector(limit=limit, sortedby=sortedby))
+        # optimize=False: block-quality skipping would leave matches uncounted
+        recorder = _MatchRecorder(searcher.collector(limit=limit, sortedby=sortedby, optimize=False))
         collector = collectors.FilterCollector(recorder, allow=filter_q) if filter_q is not None else recorder
         searcher.search_with_collector(q, collector)
         # a sorted search gives the sort key as the score: no relevance score to show
@@ -595,12 +596,14 @@ class SearchIndex:
         cached = self._maps
         if cached is not None and cached[0] == generation:
             return cached[1]
-        reader = searcher.reader()
-        docs: dict[str, int] = {}
-        volumes: dict[str, int] = {"": 0}
-        doc_of = np.fromiter((docs.setdefault(v, len(docs)) for v in reader.column_reader("doc_id")), dtype=np.uint32)
-        volume_of = np.fromiter((volumes.setdefault(v or "", len(volumes)) for v in reader.column_reader("volume")), dtype=np.uint32)
-        maps = (doc_of, volume_of, list(volumes))
+        docs: dict[bytes, int] = {}
+        volumes: dict[bytes, int] = {b"": 0}
+        doc_of = np.fromiter((docs.setdefault(v, len(docs)) for v in column_values(searcher, "doc_id", translate=False)), dtype=np.uint32)
+        volume_of = np.fromiter((volumes.setdefault(v or b"", len(volumes)) for v in column_values(searcher, "volume", translate=False)),
+                                dtype=np.uint32)
+        field = searcher.schema["volume"]
+        names = [field.from_column_value(v) if v else "" for v in volumes]
+        maps = (doc_of, volume_of, names)
         self._maps = (generation, maps)
         return maps
 

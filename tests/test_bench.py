@@ -92,3 +92,6 @@ def test_run_bench_json_last_line(tmp_path):
     assert set(report["query_p95_ms_by_class"]) == set(report["baseline_query_p95_ms_by_class"]) == CLASSES
     assert set(report["targets_met"]) == {"build_ratio", "query_p95_ms", "query_p95_ratio"}
     assert any("paragraphs/s" in line for line in lines[:-1])
+    # the first run of each query (nothing cached) is reported beside the steady state
+    assert report["first_query_p50_ms"] > 0 and report["baseline_first_query_max_ms"] > 0
+    assert any(line.startswith("first run of each") for line in lines[:-1])
