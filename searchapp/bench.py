@@ -473,10 +473,10 @@ def run_bench(
         index_root = root / "index"
         if index_root.exists():
             shutil.rmtree(index_root)
-        base = run_child_build("baseline", corpus.folder, root / "baseline")
-        echo(f"baseline build: {base['paragraphs']} paragraphs in {base['seconds']:.1f} s")
         ours = run_child_build("ours", corpus.folder, index_root)
         echo(f"our build: {ours['paragraphs']} paragraphs in {ours['seconds']:.1f} s")
+        base = run_child_build("baseline", corpus.folder, root / "baseline")
+        echo(f"baseline build: {base['paragraphs']} paragraphs in {base['seconds']:.1f} s")
 
         mix = query_mix(corpus.rare_words)
         index = SearchIndex(index_root)
