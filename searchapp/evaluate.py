@@ -473,9 +473,20 @@ def _intersect(parts: list[Matches]) -> Matches:
     for other in parts[1:]:
         if not len(result):
             return EMPTY
-        ids, ia, ib = np.intersect1d(result.ids, other.ids, assume_unique=True, return_indices=True)
-        result = Matches(ids, result.scores[ia] + other.scores[ib])
+        ia, ib = _common(result.ids, other.ids)
+        result = Matches(result.ids[ia], result.scores[ia] + other.scores[ib])
     return result
+
+
+def _common(small: np.ndarray, big: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indexes into ``small`` and ``big`` (both ascending, unique) of their common ids."""
+    if len(small) * 16 < len(big):  # a few lookups beat sorting both
+        at = np.searchsorted(big, small)
+        found = at < len(big)
+        found[found] = big[at[found]] == small[found]
+        return np.flatnonzero(found), at[found]
+    _, ia, ib = np.intersect1d(small, big, assume_unique=True, return_indices=True)
+    return ia, ib
 
 
 def _union(parts: list[Matches]) -> Matches:
@@ -499,7 +510,10 @@ def _subtract(a: Matches, b: Matches) -> Matches:
 def _add_optional(a: Matches, b: Matches) -> Matches:
     if not len(a) or not len(b):
         return a
-    _, ia, ib = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
+    if len(a) <= len(b):
+        ia, ib = _common(a.ids, b.ids)
+    else:
+        ib, ia = _common(b.ids, a.ids)
     scores = a.scores.copy()
     scores[ia] += b.scores[ib]
     return Matches(a.ids, scores)

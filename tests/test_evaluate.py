@@ -173,3 +173,15 @@ def test_the_cache_keeps_long_postings_only(eval_index, monkeypatch):
         assert arrays.postings(searcher, "text", "the") is common  # from the cache
         assert arrays.postings(searcher, "text", "acheson") is not rare  # read again
         assert np.all(np.diff(common.ids) > 0)
+
+
+@pytest.mark.parametrize("small_size, big_size", [(0, 10), (5, 1000), (300, 1000), (1000, 1000), (3, 0)])
+def test_common_ids_by_lookup_or_by_sorting_agree(small_size, big_size):
+    from searchapp.evaluate import _common
+
+    rng = np.random.default_rng(small_size * 7 + big_size)
+    small = np.unique(rng.integers(0, 3000, small_size))
+    big = np.unique(rng.integers(0, 3000, big_size))
+    ia, ib = _common(small, big)
+    expected = np.intersect1d(small, big)
+    assert small[ia].tolist() == big[ib].tolist() == expected.tolist()
