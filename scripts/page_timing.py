@@ -1,7 +1,7 @@
 """Server time of the search page and the document page over a built index (a
 measurement, not a test): the Flask app in process (no network), the benchmark's query
 mix, each query ``--rounds`` times after one warm-up round; then the document page of
-each query's first hit.
+each query's first hit. Also reports this process's peak memory (it is the server here).
 
     python scripts/page_timing.py INDEX_DIR [--rounds 5] [--json]
 """
@@ -31,6 +31,17 @@ def _timed(client, url: str) -> tuple[float, object]:
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
     return elapsed, response
+
+
+def _peak_memory_mb() -> float | None:
+    """VmHWM (peak resident memory) of this process, from /proc (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def main() -> int:
@@ -63,6 +74,8 @@ def main() -> int:
         "document_page_requests": len(doc_ms),
         "document_page_p50_ms": round(percentile(doc_ms, 50), 1) if doc_ms else None,
         "document_page_p95_ms": round(percentile(doc_ms, 95), 1) if doc_ms else None,
+        # this process is the server here: the Flask app, the index, its caches
+        "peak_memory_mb": _peak_memory_mb(),
         "search_page_p95_target_ms": TARGET_SEARCH_PAGE_P95_MS,
         "search_page_p95_target_met": percentile(search_ms, 95) <= TARGET_SEARCH_PAGE_P95_MS,
     }

@@ -18,14 +18,18 @@ documents at once, and the query tree is evaluated with sorted-array set operati
 
 Scores are the ones Whoosh gives (the same BM25F formula, idf, quantized field lengths,
 average lengths and per-field B), sums apart from float rounding; order is score
-descending, then index order, as Whoosh's top collector (a phrase is scored as the sum of
-its words, not by Whoosh's phrase scorer). Anything else (a bare ``NOT``, an ``OR``
+descending, then index order, as Whoosh's top collector (a phrase scores, as in Whoosh, the
+sum of its words' scores). Anything else (a bare ``NOT``, an ``OR``
 with a ``NOT`` member, a query form not listed) raises :class:`Unsupported` and ``search``
 runs Whoosh's own matchers instead.
 
 Long postings lists and position lists are kept, as arrays, in a per-generation cache
 bounded in bytes (:data:`CACHE_BYTES`): the common words that make a search slow are the
 ones asked for again and again.
+
+Postings, positions and columns are read through Whoosh 2.7.4's block reader and column
+readers (private attributes; Whoosh is pinned to that version); each reader falls back to
+Whoosh's public, one-at-a-time API when those attributes are missing.
 """
 
 from __future__ import annotations
@@ -41,13 +45,13 @@ from whoosh import query as wq
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
-#: bytes of cached postings arrays per generation (12 bytes a posting)
+#: bytes of cached arrays per generation (postings: 16 bytes each; positions: 4 more each)
 CACHE_BYTES = 96 * 1024 * 1024
 #: postings lists shorter than this are read again each time (it costs well under 1 ms)
 CACHE_MIN_POSTINGS = 1024
 #: a phrase with at most this many candidate documents is checked by Whoosh's matcher
 FEW_CANDIDATES = 200
-K1 = 1.2
+K1 = 1.2  # Whoosh's BM25F default, which ``search`` keeps
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
@@ -81,10 +85,6 @@ class Positions:
     ids: np.ndarray
     starts: np.ndarray
     positions: np.ndarray
-
-    @property
-    def nbytes(self) -> int:
-        return self.ids.nbytes + self.starts.nbytes + self.positions.nbytes
 
     def keys_in(self, docs: np.ndarray, shift: int = 0) -> np.ndarray:
         """``index in docs << 32 | (position - shift)`` of every occurrence in ``docs``
@@ -151,40 +151,33 @@ class GenerationArrays:
 
     def postings(self, searcher, fieldname: str, text: str) -> Matches:
         """The live documents holding the term, with its unboosted score in each."""
-        cache_key = (fieldname, text)
-        with self._lock:
-            found = self._cache.get(cache_key)
-            if found is not None:
-                self._cache.move_to_end(cache_key)
-                return found
-        found = self._read(searcher, fieldname, text)
-        if len(found) >= CACHE_MIN_POSTINGS:
-            self._remember(cache_key, found, found.ids.nbytes + found.scores.nbytes)
-        return found
+        return self._cached((fieldname, text), lambda: self._read(searcher, fieldname, text))
 
     def positions(self, searcher, text: str) -> Positions:
         """The positions of a ``text`` term (cached like postings)."""
-        cache_key = ("text positions", text)
+        return self._cached(("text positions", text), lambda: self._read_positions(searcher, text))
+
+    def _cached(self, cache_key: tuple[str, str], read):
+        """The cached value, or ``read()`` (kept when its postings list is long)."""
         with self._lock:
             found = self._cache.get(cache_key)
             if found is not None:
                 self._cache.move_to_end(cache_key)
                 return found
-        found = self._read_positions(searcher, text)
-        if len(found.ids) >= CACHE_MIN_POSTINGS:
-            self._remember(cache_key, found, found.nbytes)
-        return found
-
-    def _remember(self, cache_key: tuple[str, str], value, size: int) -> None:
+        found = read()
+        if len(found.ids) < CACHE_MIN_POSTINGS:
+            return found
+        size = sum(a.nbytes for a in vars(found).values())
         with self._lock:
             if cache_key in self._cache or size > CACHE_BYTES:
-                return
-            self._cache[cache_key] = value
+                return found
+            self._cache[cache_key] = found
             self._sizes[cache_key] = size
             self._cache_bytes += size
             while self._cache_bytes > CACHE_BYTES:
                 old_key, _ = self._cache.popitem(last=False)
                 self._cache_bytes -= self._sizes.pop(old_key)
+        return found
 
     def _read_positions(self, searcher, text: str) -> Positions:
         field = searcher.schema["text"]

@@ -38,10 +38,6 @@ def _queries() -> list[str]:
     return list(dict.fromkeys(from_file + EXTRA_QUERIES))
 
 
-def _has_phrase(q: wq.Query) -> bool:
-    return isinstance(q, wq.Phrase) or (not q.is_leaf() and any(_has_phrase(s) for s in q.children()))
-
-
 @pytest.fixture(scope="module")
 def eval_index(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("evaluate")
@@ -83,7 +79,7 @@ def _assert_same(q, arrays, whoosh, sort: str, text: str = "") -> None:
     assert len(ranked_a) == len(ranked_w)
     if sort != "relevance":
         assert [d for d, _ in ranked_a] == [d for d, _ in ranked_w]
-    elif not _has_phrase(q):  # a two-word phrase scores as one pair term on arrays
+    else:
         for (doc_a, score_a), (doc_w, score_w) in zip(ranked_a, ranked_w):
             assert score_a == pytest.approx(score_w, rel=1e-9), (text, q)
             if doc_a != doc_w:  # only a tie may be ordered otherwise
