@@ -88,7 +88,8 @@ class Positions:
 
     def keys_in(self, docs: np.ndarray, shift: int = 0) -> np.ndarray:
         """``index in docs << 32 | (position - shift)`` of every occurrence in ``docs``
-        (each of which must hold the term), ascending."""
+        (each of which must hold the term) at a position of at least ``shift``; ascending
+        and unique."""
         at = np.searchsorted(self.ids, docs)
         first, counts = self.starts[at], self.starts[at + 1] - self.starts[at]
         total = int(counts.sum())
@@ -97,7 +98,11 @@ class Positions:
         owner = np.repeat(np.arange(len(docs), dtype=np.int64), counts)
         offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
         positions = self.positions[np.repeat(first, counts) + offsets].astype(np.int64) - shift
-        return (owner << 32) | (positions & 0xFFFFFFFF)
+        usable = positions >= 0  # a word too near the start for the phrase to begin before it
+        keys = (owner[usable] << 32) | positions[usable]
+        if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+            keys = np.unique(keys)  # positions stored out of order or twice: sort them
+        return keys
 
 
 class GenerationArrays:
@@ -424,10 +429,11 @@ def _phrase(q: wq.Phrase, searcher, arrays: GenerationArrays) -> Matches:
     for i, word in enumerate(q.words):
         # (candidate index, position - i) of each occurrence: the phrase is where all agree
         found = arrays.positions(searcher, word).keys_in(candidates.ids, shift=i)
-        keys = found if keys is None else np.intersect1d(keys, found, assume_unique=False)
+        keys = found if keys is None else keys[_common(keys, found)[0]]  # both ascending
         if not len(keys):
             return EMPTY
-    kept = np.unique(keys >> 32)
+    owners = keys >> 32  # ascending: the first key of each document
+    kept = owners[np.concatenate(([True], owners[1:] != owners[:-1]))]
     return Matches(candidates.ids[kept], candidates.scores[kept])
 
 
@@ -472,14 +478,12 @@ def _intersect(parts: list[Matches]) -> Matches:
 
 
 def _common(small: np.ndarray, big: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Indexes into ``small`` and ``big`` (both ascending, unique) of their common ids."""
-    if len(small) * 16 < len(big):  # a few lookups beat sorting both
-        at = np.searchsorted(big, small)
-        found = at < len(big)
-        found[found] = big[at[found]] == small[found]
-        return np.flatnonzero(found), at[found]
-    _, ia, ib = np.intersect1d(small, big, assume_unique=True, return_indices=True)
-    return ia, ib
+    """Indexes into ``small`` and ``big`` (both ascending, unique) of their common ids:
+    a binary search of ``big`` for each id of ``small`` (no sorting, no hashing)."""
+    at = np.searchsorted(big, small)
+    found = at < len(big)
+    found[found] = big[at[found]] == small[found]
+    return np.flatnonzero(found), at[found]
 
 
 def _union(parts: list[Matches]) -> Matches:

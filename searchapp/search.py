@@ -510,7 +510,11 @@ class SearchIndex:
             ranked, matched = self._run_whoosh(searcher, q, sort, limit, start, end, volume)
         total = len(matched)
         doc_of, volume_of, volume_names = self._docnum_maps(state[0], searcher)
-        documents = len(np.unique(doc_of[matched])) if total else 0
+        documents = 0
+        if total:  # a flag per document: no sorting or hashing of the matches
+            seen = np.zeros(int(doc_of.max()) + 1, dtype=bool)
+            seen[doc_of[matched]] = True
+            documents = int(np.count_nonzero(seen))
         volume_counts = np.bincount(volume_of[matched]) if total and len(volume_names) > 1 else np.zeros(0, dtype=np.int64)
         volumes = tuple(
             sorted(((volume_names[v], int(n)) for v, n in enumerate(volume_counts) if n and volume_names[v]),
