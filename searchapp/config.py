@@ -33,7 +33,7 @@ SETTINGS = {
         Setting("abbreviations", None, "a TSV file of your own abbreviations, added to the built-in table"),
         Setting("host", "127.0.0.1", "address the web server listens on"),
         Setting("port", "8000", "port the web server listens on"),
-        Setting("threads", "8", "worker threads of the web server"),
+        Setting("threads", "4", "worker threads of the web server (searches are CPU-bound: a few per core)"),
     ]
 }
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pickle import loads
 
@@ -46,7 +47,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 #: bytes of cached arrays per generation (postings: 16 bytes each; positions: 4 more each)
-CACHE_BYTES = 96 * 1024 * 1024
+CACHE_BYTES = 64 * 1024 * 1024
 #: postings lists shorter than this are read again each time (it costs well under 1 ms)
 CACHE_MIN_POSTINGS = 1024
 #: a phrase with at most this many candidate documents is checked by Whoosh's matcher
@@ -118,6 +119,7 @@ class GenerationArrays:
         self._dates: np.ndarray | None = None
         self._cache: OrderedDict[tuple[str, str], Matches | Positions] = OrderedDict()
         self._sizes: dict[tuple[str, str], int] = {}
+        self._reading: dict[tuple[str, str], threading.Lock] = {}
         self._cache_bytes = 0
         self._deleted = [_deleted_docs(sub.reader()) for sub, _ in searcher.leaf_searchers()]
 
@@ -163,26 +165,36 @@ class GenerationArrays:
         return self._cached(("text positions", text), lambda: self._read_positions(searcher, text))
 
     def _cached(self, cache_key: tuple[str, str], read):
-        """The cached value, or ``read()`` (kept when its postings list is long)."""
+        """The cached value, or ``read()`` (kept when its postings list is long). Threads
+        asking for the same uncached term wait for one read instead of each reading it."""
         with self._lock:
             found = self._cache.get(cache_key)
             if found is not None:
                 self._cache.move_to_end(cache_key)
                 return found
-        found = read()
-        if len(found.ids) < CACHE_MIN_POSTINGS:
-            return found
+            reading = self._reading.setdefault(cache_key, threading.Lock())
+        with reading:
+            with self._lock:
+                found = self._cache.get(cache_key)  # read by the thread we waited for
+            if found is None:
+                found = read()
+                if len(found.ids) >= CACHE_MIN_POSTINGS:
+                    self._remember(cache_key, found)
+        with self._lock:
+            self._reading.pop(cache_key, None)
+        return found
+
+    def _remember(self, cache_key: tuple[str, str], found: Matches | Positions) -> None:
         size = sum(a.nbytes for a in vars(found).values())
         with self._lock:
             if cache_key in self._cache or size > CACHE_BYTES:
-                return found
+                return
             self._cache[cache_key] = found
             self._sizes[cache_key] = size
             self._cache_bytes += size
             while self._cache_bytes > CACHE_BYTES:
                 old_key, _ = self._cache.popitem(last=False)
                 self._cache_bytes -= self._sizes.pop(old_key)
-        return found
 
     def _read_positions(self, searcher, text: str) -> Positions:
         field = searcher.schema["text"]
@@ -192,14 +204,15 @@ class GenerationArrays:
             reader = sub.reader()
             if ("text", btext) not in reader:
                 continue
-            ids, values = _read_values(reader, btext, field.format)
-            if deleted is not None and len(deleted):
-                keep = ~np.isin(ids, deleted, assume_unique=True)
-                ids, values = ids[keep], [v for v, k in zip(values, keep) if k]
-            decoded = [_decode_deltas(v) for v in values]
-            id_parts.append(ids + offset)
-            count_parts.append(np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded)))
-            delta_parts.append(np.fromiter(itertools.chain.from_iterable(decoded), dtype=np.int64))
+            # a block at a time: only one block's decoded lists are Python objects at once
+            for ids, values in _value_blocks(reader, btext, field.format):
+                if deleted is not None and len(deleted):
+                    keep = ~np.isin(ids, deleted, assume_unique=True)
+                    ids, values = ids[keep], [v for v, k in zip(values, keep) if k]
+                decoded = [_decode_deltas(v) for v in values]
+                id_parts.append(ids + offset)
+                count_parts.append(np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded)))
+                delta_parts.append(np.fromiter(itertools.chain.from_iterable(decoded), dtype=np.int64))
         if not id_parts:
             return Positions(_EMPTY_IDS, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32))
         counts = np.concatenate(count_parts)
@@ -285,31 +298,28 @@ def _numeric_column(column, doccount: int) -> np.ndarray | None:
     return values
 
 
-def column_values(searcher, fieldname: str, translate: bool = True) -> list:
-    """The column of ``fieldname`` for every global docnum (None where a document has no
-    value; the stored bytes when not ``translate``), read a segment at a time: Whoosh
-    2.7's variable-length columns are split from their bytes in one pass instead of one
-    lookup a document."""
+def column_values(searcher, fieldname: str, translate: bool = True) -> Iterator:
+    """The column of ``fieldname`` for every global docnum, in order (None where a document
+    has no value; the stored bytes when not ``translate``), yielded a value at a time so
+    that a million of them are never all Python objects at once. Whoosh 2.7's
+    variable-length columns are read whole and sliced, instead of one lookup a document."""
     field = searcher.schema[fieldname]
-    values: list = []
     for sub, _ in searcher.leaf_searchers():
         reader = sub.reader()
         count = reader.doc_count_all()
         if not reader.has_column(fieldname):
-            values.extend([None] * count)
+            yield from itertools.repeat(None, count)
             continue
-        column = reader.column_reader(fieldname, translate=False)
-        raw = _var_bytes_column(column, count)
+        raw = _var_bytes_column(reader.column_reader(fieldname, translate=False), count)
         if raw is None:
-            values.extend(reader.column_reader(fieldname, translate=translate))
+            yield from reader.column_reader(fieldname, translate=translate)
         elif translate:
-            values.extend(field.from_column_value(v) if v else None for v in raw)
+            yield from (field.from_column_value(v) if v else None for v in raw)
         else:
-            values.extend(raw)
-    return values
+            yield from raw
 
 
-def _var_bytes_column(column, doccount: int) -> list[bytes] | None:
+def _var_bytes_column(column, doccount: int) -> Iterator[bytes] | None:
     """The values of a Whoosh 2.7 ``VarBytesColumn`` (None for another kind of column)."""
     try:
         offsets, lengths = column._offsets, column._lengths
@@ -317,7 +327,7 @@ def _var_bytes_column(column, doccount: int) -> list[bytes] | None:
         data = column._dbfile.get(column._basepos, end)
     except AttributeError:
         return None
-    return [data[o:o + n] for o, n in zip(offsets[:doccount], lengths[:doccount])]
+    return (data[o:o + n] for o, n in zip(offsets[:doccount], lengths[:doccount]))
 
 
 def _read_postings(reader, fieldname: str, btext: bytes, format_) -> tuple[np.ndarray, np.ndarray]:
@@ -348,26 +358,25 @@ def _read_postings(reader, fieldname: str, btext: bytes, format_) -> tuple[np.nd
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
-def _read_values(reader, btext: bytes, format_) -> tuple[np.ndarray, list[bytes]]:
-    """(segment docnums, encoded positions) of one ``text`` term in one segment."""
+def _value_blocks(reader, btext: bytes, format_) -> Iterator[tuple[np.ndarray, Sequence[bytes]]]:
+    """(segment docnums, encoded positions) of one ``text`` term in one segment, a
+    posting block at a time."""
     matcher = reader._terms.matcher("text", btext, format_)
     if hasattr(matcher, "_read_values") and hasattr(matcher, "_goto"):
-        id_blocks, values = [], []
         while matcher._blocklength:
             matcher._read_ids()
             matcher._read_values()
-            id_blocks.append(np.asarray(matcher._ids, dtype=np.int64))
-            values.extend(matcher._values)
+            yield np.asarray(matcher._ids, dtype=np.int64), matcher._values
             if matcher._lastblock:
                 break
             matcher._goto(matcher._nextoffset)
-        return (np.concatenate(id_blocks) if id_blocks else _EMPTY_IDS), values
+        return
     ids, values = [], []
     while matcher.is_active():
         ids.append(matcher.id())
         values.append(matcher.value())
         matcher.next()
-    return np.array(ids, dtype=np.int64), values
+    yield np.array(ids, dtype=np.int64), values
 
 
 def _decode_deltas(value: bytes) -> list[int]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
 import threading
 import time
@@ -377,6 +378,9 @@ class SearchIndex:
         self._state_checked = 0.0
         self._maps: tuple | None = None
         self._arrays: tuple[str, GenerationArrays] | None = None
+        # array evaluation is CPU-bound and allocates arrays as long as the matches: as
+        # many at once as there are cores, the other threads wait their turn
+        self._evaluation_slots = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
         self._searchers: list = []
         self._stale: tuple | None = None
         self._load()
@@ -505,7 +509,8 @@ class SearchIndex:
         q = _with_title_boost(prepared.query)
         limit = page * page_size
         try:
-            ranked, matched = self._run_arrays(state[0], searcher, q, sort, limit, start, end, volume)
+            with self._evaluation_slots:
+                ranked, matched = self._run_arrays(state[0], searcher, q, sort, limit, start, end, volume)
         except Unsupported:
             ranked, matched = self._run_whoosh(searcher, q, sort, limit, start, end, volume)
         total = len(matched)
@@ -600,6 +605,16 @@ class SearchIndex:
         cached = self._maps
         if cached is not None and cached[0] == generation:
             return cached[1]
+        with self._lock:  # once, whichever thread asks first
+            cached = self._maps
+            if cached is not None and cached[0] == generation:
+                return cached[1]
+            maps = self._read_docnum_maps(searcher)
+            self._maps = (generation, maps)
+        return maps
+
+    @staticmethod
+    def _read_docnum_maps(searcher) -> tuple[np.ndarray, np.ndarray, list[str]]:
         docs: dict[bytes, int] = {}
         volumes: dict[bytes, int] = {b"": 0}
         doc_of = np.fromiter((docs.setdefault(v, len(docs)) for v in column_values(searcher, "doc_id", translate=False)), dtype=np.uint32)
@@ -607,9 +622,7 @@ class SearchIndex:
                                 dtype=np.uint32)
         field = searcher.schema["volume"]
         names = [field.from_column_value(v) if v else "" for v in volumes]
-        maps = (doc_of, volume_of, names)
-        self._maps = (generation, maps)
-        return maps
+        return doc_of, volume_of, names
 
     def _hit(self, fields: dict, score: float | None, spec: MatchSpec) -> tuple[Hit, list[str]]:
         """A hit, and the forms its snippet marks."""
