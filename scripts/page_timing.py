@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from searchapp import create_app  # noqa: E402
-from searchapp.bench import percentile, query_mix  # noqa: E402
+from searchapp.bench import peak_rss_mb, percentile, query_mix  # noqa: E402
 
 #: issue 6: the search page's server time p95 at 100k paragraphs
 TARGET_SEARCH_PAGE_P95_MS = 100.0
@@ -31,17 +31,6 @@ def _timed(client, url: str) -> tuple[float, object]:
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
     return elapsed, response
-
-
-def _peak_memory_mb() -> float | None:
-    """VmHWM (peak resident memory) of this process, from /proc (Linux)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
 
 
 def main() -> int:
@@ -75,7 +64,7 @@ def main() -> int:
         "document_page_p50_ms": round(percentile(doc_ms, 50), 1) if doc_ms else None,
         "document_page_p95_ms": round(percentile(doc_ms, 95), 1) if doc_ms else None,
         # this process is the server here: the Flask app, the index, its caches
-        "peak_memory_mb": _peak_memory_mb(),
+        "peak_memory_mb": round(peak_rss_mb(), 1),
         "search_page_p95_target_ms": TARGET_SEARCH_PAGE_P95_MS,
         "search_page_p95_target_met": percentile(search_ms, 95) <= TARGET_SEARCH_PAGE_P95_MS,
     }

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from searchapp.bench import percentile, query_mix  # noqa: E402
+from searchapp.bench import peak_rss_mb, percentile, query_mix, time_first_queries, time_queries  # noqa: E402
 from searchapp.search import SearchIndex  # noqa: E402
 
 
@@ -31,31 +30,16 @@ def main() -> int:
     words = sorted((reader.doc_frequency("text", t), t.decode()) for t in reader.lexicon("text")
                    if t.decode().isalpha() and b"_" not in t)
     mix = query_mix(tuple(w for _, w in words[:2]))
-    first = []
-    for _, q, sort in mix:
-        started = time.perf_counter()
-        result = index.search(q, page_size=10, sort=sort)
-        first.append(((time.perf_counter() - started) * 1000, q, result.total))
-    for _ in range(2):
-        for _, q, sort in mix:
-            index.search(q, page_size=10, sort=sort)
-    times: dict[str, list[float]] = {}
-    for i in range(args.queries):
-        cls, q, sort = mix[i % len(mix)]
-        started = time.perf_counter()
-        index.search(q, page_size=10, sort=sort)
-        times.setdefault(cls, []).append((time.perf_counter() - started) * 1000)
+    first = time_first_queries(index, None, mix)["ours"]
+    times = time_queries(index, None, mix, args.queries)["ours"]
     every = [t for ts in times.values() for t in ts]
     print(f"rare words: {words[:2]}")
-    print("first run: " + " | ".join(f"{q} {ms:.0f} ms ({n} hits)" for ms, q, n in first))
-    print(f"first run p50 {percentile([f[0] for f in first], 50):.1f} ms, max {max(f[0] for f in first):.1f} ms")
+    print("first run: " + " | ".join(f"{q} {ms:.0f} ms" for ms, (_, q, _) in zip(first, mix)))
+    print(f"first run p50 {percentile(first, 50):.1f} ms, max {max(first):.1f} ms")
     print(f"p50 {percentile(every, 50):.1f} ms, p95 {percentile(every, 95):.1f} ms, p99 {percentile(every, 99):.1f} ms "
           f"over {len(every)} queries")
     print("p95 by class: " + ", ".join(f"{c} {percentile(ts, 95):.1f}" for c, ts in times.items()))
-    status = Path("/proc/self/status")
-    if status.exists():
-        print(" ".join(line.split(":")[0] + " " + line.split(":")[1].strip()
-                       for line in status.read_text().splitlines() if line.startswith("VmHWM")))
+    print(f"peak memory of this process: {peak_rss_mb():.1f} MB")
     arrays = index._arrays[1] if index._arrays else None
     if arrays is not None:
         print(f"array cache: {arrays._cache_bytes / 2**20:.1f} MB in {len(arrays._cache)} entries")

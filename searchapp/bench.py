@@ -287,7 +287,9 @@ def dir_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process or of the largest of its finished child
+    processes, in MB."""
     # the build process and the largest of its writer worker processes (KiB on Linux)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -352,7 +354,7 @@ def run_child_build(kind: str, corpus: Path, index_dir: Path) -> dict:
 def _child_main(argv: list[str]) -> None:
     kind, corpus, index_dir = argv
     result = (_build_ours if kind == "ours" else _build_baseline)(Path(corpus), Path(index_dir))
-    result["peak_rss_mb"] = _peak_rss_mb()
+    result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
 
@@ -414,37 +416,41 @@ class Baseline:
         self.ix.close()
 
 
-def time_first_queries(ours, baseline: Baseline, mix: list[tuple[str, str, str]]) -> dict[str, list[float]]:
+def _engines(ours, baseline: Baseline | None) -> dict[str, Callable[[str, str], object]]:
+    engines: dict[str, Callable[[str, str], object]] = {"ours": lambda q, sort: ours.search(q, page_size=10, sort=sort)}
+    if baseline is not None:
+        engines["baseline"] = baseline.search
+    return engines
+
+
+def time_first_queries(ours, baseline: Baseline | None, mix: list[tuple[str, str, str]]) -> dict[str, list[float]]:
     """Latencies in ms of each query of the mix run once on freshly opened indexes (no
     postings cached, columns not yet read; the files themselves are in the OS cache)."""
-    times: dict[str, list[float]] = {"ours": [], "baseline": []}
+    engines = _engines(ours, baseline)
+    times: dict[str, list[float]] = {name: [] for name in engines}
     for _, q, sort in mix:
-        t0 = time.perf_counter()
-        ours.search(q, page_size=10, sort=sort)
-        t1 = time.perf_counter()
-        baseline.search(q, sort)
-        t2 = time.perf_counter()
-        times["ours"].append((t1 - t0) * 1000)
-        times["baseline"].append((t2 - t1) * 1000)
+        for name, run in engines.items():
+            started = time.perf_counter()
+            run(q, sort)
+            times[name].append((time.perf_counter() - started) * 1000)
     return times
 
 
-def time_queries(ours, baseline: Baseline, mix: list[tuple[str, str, str]], count: int) -> dict[str, dict[str, list[float]]]:
-    """Latencies in ms per engine and class; each query runs on ours, then on the baseline."""
+def time_queries(ours, baseline: Baseline | None, mix: list[tuple[str, str, str]], count: int) -> dict[str, dict[str, list[float]]]:
+    """Latencies in ms per engine and class; each query runs on ours, then on the baseline
+    (when there is one)."""
+    engines = _engines(ours, baseline)
     for _ in range(2):  # warm-up: caches, lazily loaded postings and column readers
         for _, q, sort in mix:
-            ours.search(q, page_size=10, sort=sort)
-            baseline.search(q, sort)
-    times: dict[str, dict[str, list[float]]] = {"ours": {}, "baseline": {}}
+            for run in engines.values():
+                run(q, sort)
+    times: dict[str, dict[str, list[float]]] = {name: {} for name in engines}
     for i in range(count):
         cls, q, sort = mix[i % len(mix)]
-        t0 = time.perf_counter()
-        ours.search(q, page_size=10, sort=sort)
-        t1 = time.perf_counter()
-        baseline.search(q, sort)
-        t2 = time.perf_counter()
-        times["ours"].setdefault(cls, []).append((t1 - t0) * 1000)
-        times["baseline"].setdefault(cls, []).append((t2 - t1) * 1000)
+        for name, run in engines.items():
+            started = time.perf_counter()
+            run(q, sort)
+            times[name].setdefault(cls, []).append((time.perf_counter() - started) * 1000)
     return times
 
 

@@ -74,6 +74,10 @@ class Matches:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def where(self, keep: np.ndarray) -> Matches:
+        """The matches selected by ``keep`` (a boolean mask or ascending indexes)."""
+        return Matches(self.ids[keep], self.scores[keep])
+
 
 EMPTY = Matches(_EMPTY_IDS, _EMPTY_SCORES)
 
@@ -146,9 +150,11 @@ class GenerationArrays:
                 for sub, _ in searcher.leaf_searchers():
                     reader = sub.reader()
                     count = reader.doc_count_all()
-                    column = reader.column_reader("date", translate=False) if reader.has_column("date") else None
-                    values = _numeric_column(column, count) if column is not None else np.zeros(count, dtype=np.int64)
-                    if values is None or (count and reader.column_reader("date")[0] != values[0]):
+                    if not reader.has_column("date"):
+                        parts.append(np.zeros(count, dtype=np.int64))
+                        continue
+                    values = _numeric_column(reader.column_reader("date", translate=False), count)
+                    if values is None:  # another kind of column: one document at a time
                         values = np.fromiter((v or 0 for v in reader.column_reader("date")), dtype=np.int64, count=count)
                     parts.append(values.astype(np.int64))
                 self._dates = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
@@ -196,18 +202,22 @@ class GenerationArrays:
                 old_key, _ = self._cache.popitem(last=False)
                 self._cache_bytes -= self._sizes.pop(old_key)
 
+    def _segments_with(self, searcher, fieldname: str, btext: bytes) -> Iterator[tuple[object, int, np.ndarray | None]]:
+        """(reader, docnum offset, deleted docnums or None) of each segment holding the term."""
+        for (sub, offset), deleted in zip(searcher.leaf_searchers(), self._deleted):
+            reader = sub.reader()
+            if (fieldname, btext) in reader:
+                yield reader, offset, deleted
+
     def _read_positions(self, searcher, text: str) -> Positions:
         field = searcher.schema["text"]
         btext = field.to_bytes(text)
         id_parts, count_parts, delta_parts = [], [], []
-        for (sub, offset), deleted in zip(searcher.leaf_searchers(), self._deleted):
-            reader = sub.reader()
-            if ("text", btext) not in reader:
-                continue
+        for reader, offset, deleted in self._segments_with(searcher, "text", btext):
             # a block at a time: only one block's decoded lists are Python objects at once
             for ids, values in _value_blocks(reader, btext, field.format):
-                if deleted is not None and len(deleted):
-                    keep = ~np.isin(ids, deleted, assume_unique=True)
+                if deleted is not None:
+                    keep = _live(ids, deleted)
                     ids, values = ids[keep], [v for v, k in zip(values, keep) if k]
                 decoded = [_decode_deltas(v) for v in values]
                 id_parts.append(ids + offset)
@@ -228,13 +238,10 @@ class GenerationArrays:
         field = searcher.schema[fieldname]
         btext = field.to_bytes(text)
         id_parts, weight_parts = [], []
-        for (sub, offset), deleted in zip(searcher.leaf_searchers(), self._deleted):
-            reader = sub.reader()
-            if (fieldname, btext) not in reader:
-                continue
+        for reader, offset, deleted in self._segments_with(searcher, fieldname, btext):
             ids, weights = _read_postings(reader, fieldname, btext, field.format)
-            if deleted is not None and len(deleted):
-                keep = ~np.isin(ids, deleted, assume_unique=True)
+            if deleted is not None:
+                keep = _live(ids, deleted)
                 ids, weights = ids[keep], weights[keep]
             id_parts.append(ids + offset)
             weight_parts.append(weights)
@@ -250,6 +257,11 @@ class GenerationArrays:
         fl = self.lengths(searcher, fieldname)[ids]
         scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - b) + b * fl / avg)))
         return Matches(ids, scores)
+
+
+def _live(ids: np.ndarray, deleted: np.ndarray) -> np.ndarray:
+    """Mask of the ``ids`` of one segment that are not deleted."""
+    return ~np.isin(ids, deleted, assume_unique=True)
 
 
 def _deleted_docs(reader) -> np.ndarray | None:
@@ -298,25 +310,20 @@ def _numeric_column(column, doccount: int) -> np.ndarray | None:
     return values
 
 
-def column_values(searcher, fieldname: str, translate: bool = True) -> Iterator:
-    """The column of ``fieldname`` for every global docnum, in order (None where a document
-    has no value; the stored bytes when not ``translate``), yielded a value at a time so
-    that a million of them are never all Python objects at once. Whoosh 2.7's
-    variable-length columns are read whole and sliced, instead of one lookup a document."""
-    field = searcher.schema[fieldname]
+def column_values(searcher, fieldname: str) -> Iterator[bytes | None]:
+    """The stored column bytes of ``fieldname`` for every global docnum, in order (None
+    where a segment has no such column), yielded a value at a time so that a million of
+    them are never all Python objects at once. Whoosh 2.7's variable-length columns are
+    read whole and sliced, instead of one lookup a document."""
     for sub, _ in searcher.leaf_searchers():
         reader = sub.reader()
         count = reader.doc_count_all()
         if not reader.has_column(fieldname):
             yield from itertools.repeat(None, count)
             continue
-        raw = _var_bytes_column(reader.column_reader(fieldname, translate=False), count)
-        if raw is None:
-            yield from reader.column_reader(fieldname, translate=translate)
-        elif translate:
-            yield from (field.from_column_value(v) if v else None for v in raw)
-        else:
-            yield from raw
+        column = reader.column_reader(fieldname, translate=False)
+        raw = _var_bytes_column(column, count)
+        yield from (column if raw is None else raw)
 
 
 def _var_bytes_column(column, doccount: int) -> Iterator[bytes] | None:
@@ -420,7 +427,7 @@ def evaluate(q: wq.Query, searcher, arrays: GenerationArrays) -> Matches:
     if isinstance(q, wq.Require):
         a, b = evaluate(q.a, searcher, arrays), evaluate(q.b, searcher, arrays)
         keep = np.isin(a.ids, b.ids, assume_unique=True)
-        return Matches(a.ids[keep], a.scores[keep])
+        return a.where(keep)
     raise Unsupported(type(q).__name__)
 
 
@@ -443,7 +450,7 @@ def _phrase(q: wq.Phrase, searcher, arrays: GenerationArrays) -> Matches:
             return EMPTY
     owners = keys >> 32  # ascending: the first key of each document
     kept = owners[np.concatenate(([True], owners[1:] != owners[:-1]))]
-    return Matches(candidates.ids[kept], candidates.scores[kept])
+    return candidates.where(kept)
 
 
 def _verified(q: wq.Phrase, candidates: Matches, searcher) -> Matches:
@@ -468,7 +475,7 @@ def _verified(q: wq.Phrase, candidates: Matches, searcher) -> Matches:
                 if not matcher.is_active():
                     break
             keep[i] = matcher.id() == local
-    return Matches(ids[keep], candidates.scores[keep])
+    return candidates.where(keep)
 
 
 def _boosted(m: Matches, boost: float) -> Matches:
@@ -510,7 +517,7 @@ def _subtract(a: Matches, b: Matches) -> Matches:
     if not len(a) or not len(b):
         return a
     keep = np.isin(a.ids, b.ids, assume_unique=True, invert=True)
-    return Matches(a.ids[keep], a.scores[keep])
+    return a.where(keep)
 
 
 def _add_optional(a: Matches, b: Matches) -> Matches:

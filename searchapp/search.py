@@ -47,9 +47,9 @@ from whoosh.qparser import (
 
 from .abbreviations import AbbreviationTable, concept_term
 from .analysis import TelegramAnalyzer
-from .evaluate import GenerationArrays, Matches, Unsupported, column_values, evaluate, top
+from .evaluate import GenerationArrays, Unsupported, column_values, evaluate, top
 from .highlight import MatchSpec, annotate, snippet
-from .indexer import IndexInfo, SearchappIndexError, open_current
+from .indexer import IndexInfo, SearchappIndexError, date_key, open_current
 from .models import Hit, Marker, SearchResult
 from .schema import FIELD_B, FIELD_WEIGHTS, QUERY_FIELDS
 from .tokens import iter_words, key
@@ -344,8 +344,10 @@ def parse_date(value: str | None, end: bool = False) -> dt.date | None:
         raise QueryError(f"“{value}” is not a valid date.") from exc
 
 
-def _date_key(date: dt.date) -> int:
-    return date.year * 10000 + date.month * 100 + date.day
+def _date_bounds(start: dt.date | None, end: dt.date | None) -> tuple[int, int]:
+    """The yyyymmdd range of a date filter; unknown dates are stored as 0, so a date
+    filter leaves them out."""
+    return (date_key(start) if start else 1), (date_key(end) if end else 99991231)
 
 
 class _MatchRecorder(collectors.WrappingCollector):
@@ -565,13 +567,12 @@ class SearchIndex:
         arrays = arrays[1]
         matches = evaluate(q, searcher, arrays)
         if (start or end) and len(matches):
+            low, high = _date_bounds(start, end)
             dates = arrays.dates(searcher)[matches.ids]
-            keep = (dates >= (_date_key(start) if start else 1)) & (dates <= (_date_key(end) if end else 99991231))
-            matches = Matches(matches.ids[keep], matches.scores[keep])
+            matches = matches.where((dates >= low) & (dates <= high))
         if volume and len(matches):
             in_volume = arrays.postings(searcher, "volume", volume)
-            keep = np.isin(matches.ids, in_volume.ids, assume_unique=True)
-            matches = Matches(matches.ids[keep], matches.scores[keep])
+            matches = matches.where(np.isin(matches.ids, in_volume.ids, assume_unique=True))
         keys = arrays.dates(searcher)[matches.ids] if sort in ("date", "-date") and len(matches) else None
         order = top(matches, limit, keys, reverse=sort == "-date")
         ranked = list(zip(matches.ids[order].tolist(), matches.scores[order].tolist()))
@@ -582,8 +583,7 @@ class SearchIndex:
         """The same as :meth:`_run_arrays`, with Whoosh's matchers and collectors (any query)."""
         filters = []
         if start or end:
-            # unknown dates are stored as 0: a date filter leaves them out
-            filters.append(wq.NumericRange("date", _date_key(start) if start else 1, _date_key(end) if end else 99991231))
+            filters.append(wq.NumericRange("date", *_date_bounds(start, end)))
         if volume:
             filters.append(wq.Term("volume", volume))
         filter_q = wq.And(filters) if filters else None
@@ -617,8 +617,8 @@ class SearchIndex:
     def _read_docnum_maps(searcher) -> tuple[np.ndarray, np.ndarray, list[str]]:
         docs: dict[bytes, int] = {}
         volumes: dict[bytes, int] = {b"": 0}
-        doc_of = np.fromiter((docs.setdefault(v, len(docs)) for v in column_values(searcher, "doc_id", translate=False)), dtype=np.uint32)
-        volume_of = np.fromiter((volumes.setdefault(v or b"", len(volumes)) for v in column_values(searcher, "volume", translate=False)),
+        doc_of = np.fromiter((docs.setdefault(v, len(docs)) for v in column_values(searcher, "doc_id")), dtype=np.uint32)
+        volume_of = np.fromiter((volumes.setdefault(v or b"", len(volumes)) for v in column_values(searcher, "volume")),
                                 dtype=np.uint32)
         field = searcher.schema["volume"]
         names = [field.from_column_value(v) if v else "" for v in volumes]

@@ -65,6 +65,6 @@ def run_server(corpus: Path, index_dir: Path, table: AbbreviationTable, host: st
     """Build the index if needed, then serve the web app with waitress until interrupted."""
     ensure_index(Path(corpus), Path(index_dir), table, echo)
     app = create_app({"SEARCHAPP_INDEX": str(index_dir), "SEARCHAPP_CORPUS": str(corpus), "SEARCHAPP_TABLE": table})
-    threads = int(config.setting("threads") or 4)
+    threads = int(config.setting("threads"))
     echo(f"Serving on {url_for_host(host, port)} with waitress ({threads} threads); open it in a browser. Ctrl+C stops.")
     serve(app, host=host, port=port, threads=threads, ident="searchapp")

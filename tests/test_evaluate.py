@@ -181,3 +181,44 @@ def test_common_ids_by_lookup_or_by_sorting_agree(small_size, big_size):
     ia, ib = _common(small, big)
     expected = np.intersect1d(small, big)
     assert small[ia].tolist() == big[ib].tolist() == expected.tolist()
+
+
+def test_threads_sharing_one_index_get_the_answers_of_one_thread(eval_index, monkeypatch):
+    """Threads start cold together (one read per uncached term, evaluations limited to the
+    cores, docnum maps built once) and still get exactly the sequential answers."""
+    import threading
+
+    import searchapp.evaluate as evaluate_module
+
+    monkeypatch.setattr(evaluate_module, "CACHE_MIN_POSTINGS", 2)  # cache the eval corpus's words
+    queries = _queries()[:30]
+    with SearchIndex(eval_index) as sequential:
+        expected = {q: _answer(sequential, q) for q in queries}
+    with SearchIndex(eval_index) as shared:
+        start = threading.Barrier(8)
+        got: list[dict] = []
+        errors: list[BaseException] = []
+
+        def worker(offset: int) -> None:
+            start.wait()
+            try:
+                got.append({q: _answer(shared, q) for q in queries[offset:] + queries[:offset]})
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(i * 3,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert len(got) == 8 and all(answers == expected for answers in got)
+        assert shared._arrays[1]._cache and not shared._arrays[1]._reading
+
+
+def _answer(index: SearchIndex, text: str):
+    try:
+        result = index.search(text, page_size=20)
+    except Exception as exc:  # noqa: BLE001 - a refused query is an answer too
+        return type(exc).__name__
+    return result.total, result.documents, [(h.para_id, h.score) for h in result.hits]
